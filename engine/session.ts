@@ -1,0 +1,301 @@
+/**
+ * A session: the listen socket, the worker pool, limits, alerts and the torrents (DESIGN.md section 6).
+ *
+ * @module
+ */
+
+import { type Alert, AlertQueue } from "./alerts.ts";
+import { PeerProtocolError } from "./errors.ts";
+import { parseTorrent, type TorrentInfo } from "./metainfo/mod.ts";
+import { type ByteTransport, readHandshake } from "./peer_connection.ts";
+import type { DiskIo, HashBackend } from "./storage/disk_io.ts";
+import { WorkerDiskIo } from "./storage/mod.ts";
+import { Torrent } from "./torrent.ts";
+import type { Budget, SwarmSettings, TorrentContext } from "./torrent_context.ts";
+import { TorrentHandle } from "./torrent_handle.ts";
+import { peerName } from "./torrent_peers.ts";
+import { announce, type PeerAddress, UdpTrackerClient } from "./tracker/mod.ts";
+import { WireDecoder } from "./wire/mod.ts";
+
+/** Settings of a {@linkcode Session}. Every field is optional. */
+export interface SessionOptions {
+  /** TCP port to accept peers on; 0 picks a free one (default 0). */
+  listenPort?: number;
+  /** Address to listen on (default `0.0.0.0`). */
+  listenHost?: string;
+  /** Whether to accept incoming connections at all (default true). */
+  listen?: boolean;
+  /** Disk and hash jobs; default: a `WorkerDiskIo` made with `hashBackend` and `workers`, closed with the session. */
+  diskIo?: DiskIo;
+  /** Hash implementation for the default disk I/O (default `native`: node:crypto, the faster one measured). */
+  hashBackend?: HashBackend;
+  /** Worker count for the default disk I/O (default: cores, 1..4). */
+  workers?: number;
+  /** Regular unchoke slots per torrent (default 4). */
+  uploadSlots?: number;
+  /** Most peers per torrent (default 50). */
+  maxPeersPerTorrent?: number;
+  /** Most peer connections in the session (default 200; HOSTILE_INPUTS.md case 69). */
+  maxConnections?: number;
+  /** Bytes of piece buffers in flight to the disk, session-wide (default 64 MiB). */
+  memoryBudget?: number;
+  /** Outgoing connect timeout in ms (default 15 000). */
+  connectTimeout?: number;
+  /** Handshake timeout in ms (default 10 000). */
+  handshakeTimeout?: number;
+  /** Alerts held before dropping (default 4096). */
+  alertQueueSize?: number;
+}
+
+/** What to add: a .torrent's bytes or parsed metainfo, and where to save it. */
+export interface AddTorrentParams {
+  /** Bencoded .torrent bytes or a parsed `TorrentInfo`. */
+  torrent: Uint8Array | TorrentInfo;
+  /** Directory to save the files under; created when missing. */
+  savePath: string;
+  /** Peers to connect to besides the trackers' (`{ host, port }`). */
+  peers?: readonly PeerAddress[];
+  /** Add paused. */
+  paused?: boolean;
+}
+
+/** Makes a 20-byte Azureus-style peer id: `-CC0100-` and 12 random bytes. */
+function makePeerId(): Uint8Array {
+  const id = new Uint8Array(20);
+  id.set(new TextEncoder().encode("-CC0100-"));
+  crypto.getRandomValues(id.subarray(8));
+  return id;
+}
+
+/**
+ * Many torrents sharing one listen socket, one worker pool and one set of limits.
+ *
+ * @example Download a torrent
+ * ```ts ignore
+ * await using session = new Session({ listenPort: 0 });
+ * const handle = await session.addTorrent({ torrent: await Deno.readFile("x.torrent"), savePath: "out" });
+ * for await (const alert of session.alerts()) {
+ *   if (alert.type === "torrent_finished") break;
+ * }
+ * console.log(handle.status().progress);
+ * ```
+ */
+export class Session {
+  readonly #options: SessionOptions;
+  readonly #alerts: AlertQueue;
+  readonly #torrents = new Map<string, Torrent>();
+  readonly #peerId = makePeerId();
+  readonly #trackerKey = crypto.getRandomValues(new Uint32Array(1))[0];
+  readonly #budget: Budget;
+  readonly #connections: Budget;
+  readonly #settings: SwarmSettings;
+  #diskIo: DiskIo | undefined;
+  #ownsDiskIo = false;
+  #udp: UdpTrackerClient | undefined;
+  #listener: Deno.TcpListener | undefined;
+  #incoming = new Set<ByteTransport>();
+  #started: Promise<void> | undefined;
+  #closed = false;
+
+  /** @param options Settings; see {@linkcode SessionOptions}. */
+  constructor(options: SessionOptions = {}) {
+    this.#options = options;
+    this.#alerts = new AlertQueue(options.alertQueueSize ?? 4096);
+    this.#budget = { used: 0, limit: options.memoryBudget ?? 64 * 1024 * 1024 };
+    this.#connections = { used: 0, limit: options.maxConnections ?? 200 };
+    this.#settings = {
+      uploadSlots: options.uploadSlots ?? 4,
+      maxPeersPerTorrent: options.maxPeersPerTorrent ?? 50,
+      maxHalfOpen: 8,
+      connectTimeout: options.connectTimeout ?? 15_000,
+      handshakeTimeout: options.handshakeTimeout ?? 10_000,
+    };
+  }
+
+  /** The TCP port peers can reach us on, or 0 when not listening. */
+  get listenPort(): number {
+    return this.#listener?.addr.port ?? 0;
+  }
+
+  /** Our 20-byte peer id (a copy). */
+  get peerId(): Uint8Array {
+    return this.#peerId.slice();
+  }
+
+  /**
+   * Opens the listen socket and the disk workers. Called by `addTorrent` when needed.
+   * @throws {Deno.errors.AddrInUse} When the listen port is taken.
+   * @throws {Deno.errors.NotCapable} When `--allow-net` does not cover the listen address.
+   */
+  start(): Promise<void> {
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    if (this.#options.diskIo !== undefined) {
+      this.#diskIo = this.#options.diskIo;
+    } else {
+      this.#diskIo = new WorkerDiskIo({ hashBackend: this.#options.hashBackend, workers: this.#options.workers });
+      this.#ownsDiskIo = true;
+    }
+    if (this.#options.listen !== false) {
+      this.#listener = Deno.listen({
+        hostname: this.#options.listenHost ?? "0.0.0.0",
+        port: this.#options.listenPort ?? 0,
+      });
+      this.#acceptLoop(this.#listener);
+    }
+  }
+
+  /**
+   * Adds a torrent and starts it: existing data is checked, then trackers and peers are contacted.
+   * @returns The torrent's handle; `status().state` is `checking` until the check is done.
+   * @throws {MetainfoError} When the torrent bytes are not valid metainfo.
+   * @throws {RangeError} When a torrent with the same info-hash is already in the session.
+   */
+  async addTorrent(params: AddTorrentParams): Promise<TorrentHandle> {
+    if (this.#closed) throw new Error("Cannot add a torrent: the session is closed");
+    const info = params.torrent instanceof Uint8Array ? parseTorrent(params.torrent) : params.torrent;
+    if (this.#torrents.has(info.infoHashHex)) {
+      throw new RangeError(`Cannot add torrent ${info.infoHashHex}: it is already in the session`);
+    }
+    await this.start();
+    const savePath = await absoluteDir(params.savePath);
+    const torrent = new Torrent(this.#context(), {
+      info,
+      savePath,
+      peers: params.peers,
+      paused: params.paused,
+    });
+    this.#torrents.set(info.infoHashHex, torrent);
+    this.#alerts.push({ type: "torrent_added", category: "status", infoHash: info.infoHashHex, name: info.name });
+    torrent.start();
+    return new TorrentHandle(torrent);
+  }
+
+  /** Removes a torrent (keeping its files) after a `stopped` announce. */
+  async removeTorrent(handle: TorrentHandle | string): Promise<void> {
+    const infoHash = typeof handle === "string" ? handle : handle.infoHash;
+    const torrent = this.#torrents.get(infoHash);
+    if (torrent === undefined) return;
+    this.#torrents.delete(infoHash);
+    await torrent.close();
+    this.#alerts.push({ type: "torrent_removed", category: "status", infoHash });
+  }
+
+  /** Handles of all torrents in the session. */
+  torrents(): TorrentHandle[] {
+    return [...this.#torrents.values()].map((torrent) => new TorrentHandle(torrent));
+  }
+
+  /** The session's alerts, until it is closed. Read them, or the queue drops the oldest news. */
+  alerts(): AsyncIterableIterator<Alert> {
+    return this.#alerts[Symbol.asyncIterator]();
+  }
+
+  /** Stops every torrent (with `stopped` announces), the listener and the workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listener?.close();
+    for (const transport of this.#incoming) transport.close();
+    await Promise.all([...this.#torrents.values()].map((torrent) => torrent.close()));
+    this.#torrents.clear();
+    await this.#udp?.close();
+    if (this.#ownsDiskIo) await this.#diskIo?.close();
+    this.#alerts.close();
+  }
+
+  /** `await using session = new Session()` closes it at scope exit. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #context(): TorrentContext {
+    return {
+      peerId: this.#peerId,
+      trackerKey: this.#trackerKey,
+      listenPort: () => this.listenPort,
+      diskIo: this.#diskIo!,
+      alerts: this.#alerts,
+      announce: (url, request, options) => {
+        this.#udp ??= new UdpTrackerClient();
+        return announce(url, request, { ...options, udpClient: this.#udp });
+      },
+      settings: this.#settings,
+      budget: this.#budget,
+      connections: this.#connections,
+      connect: (peer, timeoutMs) => connectTcp(peer, timeoutMs),
+    };
+  }
+
+  async #acceptLoop(listener: Deno.TcpListener): Promise<void> {
+    try {
+      for await (const conn of listener) this.#onIncoming(conn);
+    } catch (error) {
+      if (!this.#closed) {
+        this.#alerts.push({ type: "listen_failed", category: "error", message: String(error) });
+      }
+    }
+  }
+
+  async #onIncoming(conn: Deno.TcpConn): Promise<void> {
+    const remote = conn.remoteAddr;
+    const name = peerName({ host: remote.hostname, port: remote.port });
+    if (this.#connections.used + this.#incoming.size >= this.#connections.limit) {
+      conn.close();
+      return;
+    }
+    conn.setNoDelay(true);
+    this.#incoming.add(conn);
+    try {
+      const decoder = new WireDecoder({ bufferSize: 256 * 1024 });
+      const handshake = await readHandshake(conn, decoder, this.#settings.handshakeTimeout);
+      const infoHash = hex(handshake.infoHash);
+      const torrent = this.#torrents.get(infoHash);
+      this.#incoming.delete(conn);
+      if (torrent === undefined || this.#closed) {
+        conn.close();
+        return;
+      }
+      torrent.acceptIncoming(conn, decoder, handshake, name);
+    } catch (error) {
+      this.#incoming.delete(conn);
+      if (!(error instanceof PeerProtocolError)) {
+        try {
+          conn.close();
+        } catch {
+          // Already closed.
+        }
+      }
+    }
+  }
+}
+
+async function connectTcp(peer: PeerAddress, timeoutMs: number): Promise<ByteTransport> {
+  let timer: number | undefined;
+  const connecting = Deno.connect({ hostname: peer.host, port: peer.port, transport: "tcp" });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      connecting.then((conn) => conn.close(), () => {});
+      reject(new PeerProtocolError("connect_timeout", `Cannot connect to ${peerName(peer)}: timed out`));
+    }, timeoutMs);
+  });
+  try {
+    const conn = await Promise.race([connecting, timeout]);
+    conn.setNoDelay(true);
+    return conn;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function absoluteDir(path: string): Promise<string> {
+  await Deno.mkdir(path, { recursive: true });
+  return await Deno.realPath(path);
+}

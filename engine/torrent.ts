@@ -1,0 +1,507 @@
+/**
+ * One torrent's swarm: the have-bitfield and picker, the peers, the trackers, the choker, and the piece buffers
+ * on their way to the disk workers (DESIGN.md section 3).
+ *
+ * @module
+ */
+
+import type { AlertInput, TorrentState } from "./alerts.ts";
+import { StorageError } from "./errors.ts";
+import { type TorrentInfo, resolveInside } from "./metainfo/mod.ts";
+import { type ByteTransport, type PeerConnection, type PeerDelegate } from "./peer_connection.ts";
+import { Choker, PiecePicker, requestQueueSize } from "./picker/mod.ts";
+import type { DiskIo, StorageFile } from "./storage/disk_io.ts";
+import { TorrentAnnouncer } from "./torrent_announcer.ts";
+import type { TorrentStatus } from "./torrent_status.ts";
+import { type PeerAddress, type AnnounceEvent } from "./tracker/mod.ts";
+import type { Handshake, WireDecoder } from "./wire/mod.ts";
+import { PeerSet } from "./torrent_peers.ts";
+import type { TorrentContext } from "./torrent_context.ts";
+
+/** Seconds between choker runs (BEP 3: every ten seconds). */
+const RECHOKE_SECONDS = 10;
+/** Pieces checked at once while checking existing data. */
+const CHECK_CONCURRENCY = 8;
+
+interface PieceBuffer {
+  bytes: Uint8Array;
+}
+
+/** Options for a {@linkcode Torrent}. */
+export interface TorrentOptions {
+  /** Parsed metainfo. */
+  info: TorrentInfo;
+  /** Directory the torrent's files are saved under (absolute). */
+  savePath: string;
+  /** Peers to connect to besides the trackers'. */
+  peers?: readonly PeerAddress[];
+  /** Start paused. */
+  paused?: boolean;
+}
+
+/** One torrent in a session. Internal: the public API is `TorrentHandle`. */
+export class Torrent implements PeerDelegate {
+  /** Parsed metainfo. */
+  readonly info: TorrentInfo;
+  /** Absolute save directory. */
+  readonly savePath: string;
+  readonly #ctx: TorrentContext;
+  readonly #picker: PiecePicker;
+  readonly #choker: Choker;
+  readonly #peers: PeerSet;
+  readonly #announcer: TorrentAnnouncer;
+  #storageId = -1;
+  #state: TorrentState = "checking";
+  #error: string | undefined;
+  #checked = 0;
+  #buffers = new Map<number, PieceBuffer>();
+  #spare: ArrayBuffer[] = [];
+  #verifiedBytes = 0;
+  #downloaded = 0;
+  #uploaded = 0;
+  #wasted = 0;
+  #finishedAt: number | null = null;
+  #tick: number | undefined;
+  #lastRechoke = 0;
+  #closed = false;
+  #hashFailures = new Map<string, number>();
+  #startedComplete = false;
+
+  constructor(ctx: TorrentContext, options: TorrentOptions) {
+    this.#ctx = ctx;
+    this.info = options.info;
+    this.savePath = options.savePath;
+    const { pieceCount, pieceLength, totalLength } = options.info;
+    this.#picker = new PiecePicker({ pieceCount, pieceLength, totalLength });
+    this.#choker = new Choker({ uploadSlots: ctx.settings.uploadSlots });
+    this.#peers = new PeerSet(ctx, this, options.info);
+    for (const peer of options.peers ?? []) this.#peers.addCandidate(peer);
+    this.#announcer = new TorrentAnnouncer({
+      tiers: options.info.announceList,
+      announce: ctx.announce,
+      request: (event) => this.#announceRequest(event),
+      onPeers: (peers, url) => {
+        this.#alert({ type: "tracker_reply", category: "tracker", infoHash: this.infoHash, url, peers: peers.length });
+        for (const peer of peers) this.#peers.addCandidate(peer);
+        this.#peers.connectMore();
+      },
+      onError: (url, message) =>
+        this.#alert({ type: "tracker_error", category: "tracker", infoHash: this.infoHash, url, message }),
+    });
+    if (options.paused) this.#state = "paused";
+  }
+
+  /** Info-hash as 40 lowercase hex characters. */
+  get infoHash(): string {
+    return this.info.infoHashHex;
+  }
+
+  /** Current state. */
+  get state(): TorrentState {
+    return this.#state;
+  }
+
+  /** Whether every piece is verified. */
+  get complete(): boolean {
+    return this.#picker.complete;
+  }
+
+  /** Registers the storage, checks existing data, then joins the swarm. */
+  async start(): Promise<void> {
+    const files: StorageFile[] = this.info.files.map((file) => ({
+      path: resolveInside(this.savePath, file.path),
+      length: file.length,
+      offset: file.offset,
+    }));
+    try {
+      this.#storageId = await this.#ctx.diskIo.addStorage({
+        files,
+        pieceLength: this.info.pieceLength,
+        totalLength: this.info.totalLength,
+        pieceHashes: this.info.pieceHashes,
+      });
+      await this.#checkExisting(files);
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    if (this.#closed) return;
+    this.#startedComplete = this.#picker.complete;
+    this.#alert({ type: "torrent_checked", category: "status", infoHash: this.infoHash, piecesHave: this.#picker.have.count });
+    if (this.#state !== "paused") this.#setState(this.#picker.complete ? "seeding" : "downloading");
+    if (this.#picker.complete) this.#finishedAt = performance.now();
+    this.#tick = setInterval(() => this.#onTick(), 1000);
+    if (this.#state !== "paused") this.#join();
+  }
+
+  #join(): void {
+    this.#announcer.start();
+    this.#peers.connectMore();
+  }
+
+  async #checkExisting(files: StorageFile[]): Promise<void> {
+    const present = await Promise.all(files.map((file) =>
+      Deno.stat(file.path).then((s) => s.isFile && s.size > 0, () => false)
+    ));
+    if (!present.some(Boolean)) {
+      this.#checked = this.info.pieceCount;
+      return;
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < this.info.pieceCount && !this.#closed) {
+        const index = next++;
+        if (await this.#ctx.diskIo.checkPiece(this.#storageId, index)) this.#markHave(index);
+        this.#checked++;
+      }
+    };
+    await Promise.all(Array.from({ length: CHECK_CONCURRENCY }, worker));
+  }
+
+  #markHave(index: number): void {
+    if (this.#picker.have.has(index)) return;
+    this.#picker.setHave(index);
+    this.#verifiedBytes += this.#picker.pieceSize(index);
+  }
+
+  /** Adds a peer address to connect to (e.g. `--peer`). */
+  addPeer(peer: PeerAddress): void {
+    this.#peers.addCandidate(peer);
+    if (this.#state === "downloading" || this.#state === "seeding") this.#peers.connectMore();
+  }
+
+  /** Takes over an incoming connection whose handshake named this torrent. */
+  acceptIncoming(transport: ByteTransport, decoder: WireDecoder, handshake: Handshake, name: string): void {
+    if (this.#closed || this.#state === "checking" || this.#state === "paused" || this.#state === "error") {
+      transport.close();
+      return;
+    }
+    this.#peers.acceptIncoming(transport, decoder, handshake, name);
+  }
+
+  /** Re-announces to the trackers now. */
+  reannounce(): void {
+    this.#announcer.reannounce();
+  }
+
+  /** Stops transferring: disconnects peers, keeps the data. */
+  pause(): void {
+    if (this.#state === "paused" || this.#state === "checking" || this.#closed) return;
+    this.#peers.closeAll("paused");
+    this.#setState("paused");
+  }
+
+  /** Resumes after `pause()`. */
+  resume(): void {
+    if (this.#state !== "paused" || this.#closed) return;
+    this.#setState(this.#picker.complete ? "seeding" : "downloading");
+    this.#join();
+  }
+
+  /** A frozen snapshot of the torrent's state. */
+  status(): TorrentStatus {
+    const now = performance.now();
+    let downloadRate = 0;
+    let uploadRate = 0;
+    let seeds = 0;
+    for (const peer of this.#peers.connected()) {
+      downloadRate += peer.download.rate(now);
+      uploadRate += peer.upload.rate(now);
+      if (peer.isSeed) seeds++;
+    }
+    const left = this.info.totalLength - this.#verifiedBytes;
+    return Object.freeze({
+      infoHash: this.infoHash,
+      name: this.info.name,
+      state: this.#state,
+      progress: this.info.totalLength === 0 ? 1 : this.#verifiedBytes / this.info.totalLength,
+      checkProgress: this.#state === "checking" ? this.#checked / Math.max(1, this.info.pieceCount) : 1,
+      totalLength: this.info.totalLength,
+      verifiedBytes: this.#verifiedBytes,
+      piecesHave: this.#picker.have.count,
+      pieceCount: this.info.pieceCount,
+      downloadRate,
+      uploadRate,
+      downloaded: this.#downloaded,
+      uploaded: this.#uploaded,
+      wasted: this.#wasted,
+      peers: this.#peers.size,
+      seeds,
+      eta: left === 0 || downloadRate < 1 ? null : Math.ceil(left / downloadRate),
+      seedingSeconds: this.#finishedAt === null ? null : (now - this.#finishedAt) / 1000,
+      error: this.#error,
+      savePath: this.savePath,
+    });
+  }
+
+  /** Leaves the swarm: `stopped` announce, peers closed, storage released. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#tick);
+    this.#peers.closeAll("torrent closed", true);
+    await this.#announcer.stop();
+    if (this.#storageId >= 0) await this.#ctx.diskIo.removeStorage(this.#storageId).catch(() => {});
+    this.#buffers.clear();
+  }
+
+  // --- PeerDelegate ---
+
+  peerHas(peer: PeerConnection, index: number): void {
+    if (index < 0) this.#picker.addAvailability(peer.bitfield);
+    else this.#picker.incrementAvailability(index);
+    if (this.#picker.complete && peer.isSeed) {
+      peer.close("both seeds");
+      return;
+    }
+    this.#updateInterest(peer);
+  }
+
+  peerChoked(peer: PeerConnection): void {
+    this.#abortRequests(peer);
+  }
+
+  peerUnchoked(peer: PeerConnection): void {
+    this.#fillRequests(peer);
+  }
+
+  peerInterestChanged(_peer: PeerConnection): void {
+    this.#rechoke(performance.now());
+  }
+
+  blockReceived(peer: PeerConnection, index: number, begin: number, block: Uint8Array): void {
+    this.#downloaded += block.length;
+    const result = this.#picker.blockReceived(peer.key, index, begin, block.length);
+    if (result.status !== "new") {
+      this.#wasted += block.length;
+      peer.wasted += block.length;
+      return;
+    }
+    const buffer = this.#buffers.get(index);
+    if (buffer === undefined) {
+      // The picker only hands out blocks of pieces that have a buffer; losing it means the piece was dropped.
+      this.#wasted += block.length;
+      return;
+    }
+    buffer.bytes.set(block, begin);
+    for (const key of result.cancel) {
+      this.#peers.get(key)?.sendCancel(index, begin, block.length);
+    }
+    if (result.pieceComplete) this.#finishPiece(index, buffer);
+  }
+
+  readBlock(_peer: PeerConnection, index: number, begin: number, length: number): Promise<Uint8Array | null> {
+    if (!this.#picker.have.has(index) || this.#storageId < 0) return Promise.resolve(null);
+    return this.#ctx.diskIo.read(this.#storageId, index, begin, length).then((block) => {
+      this.#uploaded += block.length;
+      return block;
+    }, (error) => {
+      this.#storageFailure(error);
+      return null;
+    });
+  }
+
+  havePiece(index: number): boolean {
+    return this.#picker.have.has(index);
+  }
+
+  pieceSize(index: number): number {
+    return this.#picker.pieceSize(index);
+  }
+
+  afterMessages(peer: PeerConnection): void {
+    this.#fillRequests(peer);
+  }
+
+  peerClosed(peer: PeerConnection, reason: string): void {
+    this.#abortRequests(peer);
+    this.#picker.removeAvailability(peer.bitfield);
+    this.#peers.remove(peer, reason);
+    if (!this.#closed && this.#state !== "paused") this.#peers.connectMore();
+  }
+
+  /** Called by the peer set when a connection is set up. */
+  peerReady(peer: PeerConnection): void {
+    peer.sendBitfield(this.#picker.have);
+    this.#rechoke(performance.now());
+  }
+
+  // --- downloading ---
+
+  #updateInterest(peer: PeerConnection): void {
+    const interesting = this.#state === "downloading" &&
+      this.#picker.isInteresting(peer.isSeed ? "all" : peer.bitfield);
+    peer.setInterested(interesting);
+    if (interesting) this.#fillRequests(peer);
+  }
+
+  #fillRequests(peer: PeerConnection): void {
+    if (peer.closed || peer.peerChoking || !peer.amInterested || this.#state !== "downloading") return;
+    const now = performance.now();
+    const outstanding = this.#picker.requestsOf(peer.key);
+    const target = requestQueueSize({ downloadRate: peer.download.rate(now), blockSize: 16384 });
+    if (outstanding >= target) return;
+    const blocks = this.#picker.pickBlocks(peer.key, peer.isSeed ? "all" : peer.bitfield, target - outstanding);
+    if (blocks.length > 0 && outstanding === 0) peer.lastBlock = now;
+    for (const block of blocks) {
+      if (!this.#buffers.has(block.index) && !this.#allocate(block.index)) {
+        this.#picker.abortRequest(peer.key, block.index, block.begin);
+        continue;
+      }
+      peer.sendRequest(block.index, block.begin, block.length);
+    }
+  }
+
+  /** Gives the piece a buffer if the session's memory budget allows it. */
+  #allocate(index: number): boolean {
+    const size = this.#picker.pieceSize(index);
+    const budget = this.#ctx.budget;
+    if (budget.used + this.#ctx.diskIo.pendingBytes + size > budget.limit) return false;
+    budget.used += size;
+    const spare = size === this.info.pieceLength ? this.#spare.pop() : undefined;
+    this.#buffers.set(index, { bytes: new Uint8Array(spare ?? new ArrayBuffer(size)) });
+    return true;
+  }
+
+  #abortRequests(peer: PeerConnection): void {
+    // A piece whose requests are all aborted keeps its buffer (and any blocks already in it) until it is picked
+    // again and completed: the budget bounds how many such buffers exist.
+    this.#picker.abortPeer(peer.key);
+  }
+
+  #finishPiece(index: number, buffer: PieceBuffer): void {
+    this.#buffers.delete(index);
+    const size = buffer.bytes.byteLength;
+    this.#ctx.diskIo.hashAndWrite(this.#storageId, index, buffer.bytes.buffer as ArrayBuffer).then((result) => {
+      this.#ctx.budget.used -= size;
+      if (result.buffer !== undefined && result.buffer.byteLength === this.info.pieceLength && this.#spare.length < 16) {
+        this.#spare.push(result.buffer);
+      }
+      if (this.#closed) return;
+      if (result.ok) this.#pieceVerified(index);
+      else this.#pieceFailed(index, size);
+      this.#fillAll();
+    }, (error) => {
+      this.#ctx.budget.used -= size;
+      this.#picker.pieceFailed(index);
+      this.#storageFailure(error);
+    });
+  }
+
+  #pieceVerified(index: number): void {
+    this.#picker.pieceVerified(index);
+    this.#verifiedBytes += this.#picker.pieceSize(index);
+    this.#alert({ type: "piece_finished", category: "progress", infoHash: this.infoHash, piece: index });
+    for (const peer of this.#peers.connected()) {
+      peer.sendHave(index);
+      if (peer.amInterested && !this.#picker.isInteresting(peer.isSeed ? "all" : peer.bitfield)) {
+        peer.setInterested(false);
+      }
+    }
+    if (this.#picker.complete && this.#state === "downloading") this.#finished();
+  }
+
+  #finished(): void {
+    this.#finishedAt = performance.now();
+    this.#setState("seeding");
+    this.#alert({ type: "torrent_finished", category: "status", infoHash: this.infoHash });
+    if (!this.#startedComplete) this.#announcer.completed();
+    for (const peer of this.#peers.connected()) {
+      if (peer.isSeed) peer.close("both seeds");
+    }
+    this.#ctx.diskIo.sync(this.#storageId).catch((error) => this.#storageFailure(error));
+  }
+
+  #pieceFailed(index: number, size: number): void {
+    this.#wasted += size;
+    const contributors = this.#picker.pieceFailed(index);
+    const names = contributors.map((key) => this.#peers.get(key)?.name).filter((n): n is string => n !== undefined);
+    this.#alert({ type: "hash_failed", category: "error", infoHash: this.infoHash, piece: index, peers: names });
+    // Smart ban, simplified: a sole contributor sent bad data for sure; with several, each is suspected and
+    // banned after three failed pieces.
+    for (const key of contributors) {
+      const peer = this.#peers.get(key);
+      if (peer === undefined) continue;
+      const strikes = (this.#hashFailures.get(peer.name) ?? 0) + (contributors.length === 1 ? 3 : 1);
+      this.#hashFailures.set(peer.name, strikes);
+      if (strikes >= 3) this.#peers.ban(peer, `sent data for piece ${index} that failed its hash check`);
+    }
+  }
+
+  #storageFailure(error: unknown): void {
+    if (error instanceof StorageError) {
+      this.#alert({ type: "storage_error", category: "storage", infoHash: this.infoHash, path: error.path, message: error.message });
+    }
+    this.#fail(error);
+  }
+
+  #fail(error: unknown): void {
+    if (this.#state === "error") return;
+    this.#error = error instanceof Error ? error.message : String(error);
+    this.#setState("error");
+    this.#alert({ type: "torrent_error", category: "error", infoHash: this.infoHash, message: this.#error });
+    this.#peers.closeAll("torrent error");
+  }
+
+  #fillAll(): void {
+    for (const peer of this.#peers.connected()) this.#fillRequests(peer);
+  }
+
+  #onTick(): void {
+    const now = performance.now();
+    for (const peer of this.#peers.connected()) {
+      if (peer.tick(now, this.#picker.requestsOf(peer.key)) === "request_timeout") this.#abortRequests(peer);
+    }
+    if (now - this.#lastRechoke >= RECHOKE_SECONDS * 1000) this.#rechoke(now);
+    if (this.#state === "downloading" || this.#state === "seeding") {
+      this.#fillAll();
+      this.#peers.connectMore();
+    }
+  }
+
+  #rechoke(now: number): void {
+    this.#lastRechoke = now;
+    const peers = [...this.#peers.connected()];
+    const unchoke = this.#choker.rechoke(
+      peers.map((peer) => ({
+        key: peer.key,
+        interested: peer.peerInterested,
+        choked: peer.amChoking,
+        downloadRate: peer.download.rate(now),
+        uploadRate: peer.upload.rate(now),
+        isSeed: peer.isSeed,
+        connectedAt: peer.connectedAt,
+      })),
+      now,
+      this.#picker.complete,
+    );
+    for (const peer of peers) {
+      if (unchoke.has(peer.key)) peer.unchoke();
+      else peer.choke();
+    }
+  }
+
+  #announceRequest(event: AnnounceEvent) {
+    return {
+      infoHash: this.info.infoHash,
+      peerId: this.#ctx.peerId,
+      port: this.#ctx.listenPort(),
+      uploaded: this.#uploaded,
+      downloaded: this.#downloaded,
+      left: this.info.totalLength - this.#verifiedBytes,
+      event,
+      numwant: 50,
+      key: this.#ctx.trackerKey,
+    };
+  }
+
+  #setState(state: TorrentState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#alert({ type: "state_changed", category: "status", infoHash: this.infoHash, state });
+  }
+
+  #alert(alert: AlertInput): void {
+    this.#ctx.alerts.push(alert);
+  }
+}

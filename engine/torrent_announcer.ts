@@ -1,0 +1,132 @@
+/**
+ * Announce scheduling for one torrent: `started` at start, regular re-announces at the tracker's interval,
+ * `completed` when the download finishes, `stopped` when we leave (BEP 3). Trackers are tried tier by tier; a
+ * tracker that answers moves to the front of its tier (BEP 12).
+ *
+ * @module
+ */
+
+import type { AnnounceEvent, AnnounceRequest, AnnounceResponse, PeerAddress } from "./tracker/mod.ts";
+
+/** Announces once to one tracker URL; throws `TrackerError` on failure. */
+export type AnnounceFunction = (
+  url: string,
+  request: AnnounceRequest,
+  options?: { signal?: AbortSignal; timeout?: number },
+) => Promise<AnnounceResponse>;
+
+/** Options for a {@linkcode TorrentAnnouncer}. */
+export interface TorrentAnnouncerOptions {
+  /** Announce URL tiers (BEP 12); copied. */
+  tiers: readonly (readonly string[])[];
+  /** Does the network call. */
+  announce: AnnounceFunction;
+  /** Builds the request for an event from the torrent's current counters. */
+  request: (event: AnnounceEvent) => AnnounceRequest;
+  /** Peers from a tracker reply. */
+  onPeers: (peers: PeerAddress[], url: string) => void;
+  /** A tracker failed. */
+  onError: (url: string, message: string) => void;
+  /** Per-announce timeout in ms (default 15 000). */
+  timeout?: number;
+  /** Seconds to wait before retrying after every tracker failed (default 60, doubling to 30 minutes). */
+  retrySeconds?: number;
+}
+
+/** Runs one torrent's announces on a timer. */
+export class TorrentAnnouncer {
+  #tiers: string[][];
+  #options: TorrentAnnouncerOptions;
+  #timer: number | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  #failures = 0;
+  #startedSent = false;
+  #abort = new AbortController();
+
+  constructor(options: TorrentAnnouncerOptions) {
+    this.#tiers = options.tiers.map((tier) => [...tier]).filter((tier) => tier.length > 0);
+    this.#options = options;
+  }
+
+  /** Whether there is any tracker to announce to. */
+  get hasTrackers(): boolean {
+    return this.#tiers.length > 0;
+  }
+
+  /** Sends `started` now and schedules re-announces. */
+  start(): void {
+    this.#announceNow("started");
+  }
+
+  /** Sends `completed` now (BEP 3: only when the download finishes while we run). */
+  completed(): void {
+    this.#announceNow("completed");
+  }
+
+  /** Re-announces now (forced re-announce), keeping the schedule afterwards. */
+  reannounce(): void {
+    this.#announceNow(undefined);
+  }
+
+  /**
+   * Stops the schedule and sends `stopped`, waiting at most `timeoutMs` for it.
+   * @param timeoutMs Time to wait for the `stopped` announce (ms).
+   */
+  async stop(timeoutMs = 3000): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#abort.abort();
+    await this.#running?.catch(() => {});
+    if (!this.hasTrackers) return;
+    const request = this.#options.request("stopped");
+    await Promise.all(this.#tiers.map((tier) =>
+      this.#options.announce(tier[0], request, { timeout: timeoutMs }).catch(() => {})
+    ));
+  }
+
+  #announceNow(event: AnnounceEvent): void {
+    if (this.#stopped || !this.hasTrackers) return;
+    clearTimeout(this.#timer);
+    const previous = this.#running ?? Promise.resolve();
+    this.#running = previous.then(() => this.#announceTiers(event));
+  }
+
+  async #announceTiers(event: AnnounceEvent): Promise<void> {
+    if (this.#stopped) return;
+    // A tracker that never heard `started` (every tracker failed so far) still gets it first (BEP 3).
+    if (!this.#startedSent && event === undefined) event = "started";
+    let interval: number | undefined;
+    for (const tier of this.#tiers) {
+      for (let i = 0; i < tier.length && !this.#stopped; i++) {
+        const url = tier[i];
+        try {
+          const reply = await this.#options.announce(url, this.#options.request(event), {
+            signal: this.#abort.signal,
+            timeout: this.#options.timeout ?? 15_000,
+          });
+          tier.splice(i, 1);
+          tier.unshift(url);
+          interval = reply.interval;
+          if (event === "started") this.#startedSent = true;
+          this.#options.onPeers(reply.peers, url);
+          break;
+        } catch (error) {
+          if (this.#stopped) return;
+          this.#options.onError(url, error instanceof Error ? error.message : String(error));
+        }
+      }
+      if (interval !== undefined) break;
+    }
+    if (this.#stopped) return;
+    let delaySeconds: number;
+    if (interval !== undefined) {
+      this.#failures = 0;
+      delaySeconds = interval;
+    } else {
+      delaySeconds = Math.min(1800, (this.#options.retrySeconds ?? 60) * 2 ** this.#failures++);
+    }
+    this.#timer = setTimeout(() => this.#announceNow(undefined), delaySeconds * 1000);
+  }
+}

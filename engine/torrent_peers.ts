@@ -1,0 +1,263 @@
+/**
+ * A torrent's peers: known addresses, outgoing connection attempts with the BEP 3 handshake, incoming
+ * connections handed over by the session, bans, and the connected set.
+ *
+ * @module
+ */
+
+import type { TorrentInfo } from "./metainfo/mod.ts";
+import {
+  type ByteTransport,
+  PeerConnection,
+  type PeerDelegate,
+  readHandshake,
+  writeAll,
+} from "./peer_connection.ts";
+import type { TorrentContext } from "./torrent_context.ts";
+import type { PeerAddress } from "./tracker/mod.ts";
+import { encodeHandshake, type Handshake, makeReserved, WireDecoder } from "./wire/mod.ts";
+
+/** Connection attempts to one address before it is given up. */
+const MAX_FAILURES = 5;
+/** Seconds to wait after a failed attempt, multiplied by the failure count. */
+const RETRY_SECONDS = 30;
+/** Receive buffer per peer (bytes): several 16 KiB blocks per read on the hot path. */
+const RECEIVE_BUFFER = 256 * 1024;
+
+/** The torrent, as the peer set sees it. */
+export interface PeerSetOwner extends PeerDelegate {
+  /** A connection finished its handshake and joined the swarm. */
+  peerReady(peer: PeerConnection): void;
+  /** Whether we have every piece (two seeds do not stay connected). */
+  readonly complete: boolean;
+}
+
+interface Candidate {
+  address: PeerAddress;
+  failures: number;
+  nextAttempt: number;
+  connecting: boolean;
+  connected: boolean;
+  self: boolean;
+}
+
+/** Formats an address as `host:port`, with IPv6 hosts in brackets. */
+export function peerName(address: PeerAddress): string {
+  return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/** The host part of a `host:port` name. */
+function hostOf(name: string): string {
+  return name.startsWith("[") ? name.slice(1, name.indexOf("]")) : name.slice(0, name.lastIndexOf(":"));
+}
+
+function isLoopback(host: string): boolean {
+  return host.startsWith("127.") || host === "::1";
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One torrent's peers. */
+export class PeerSet {
+  #ctx: TorrentContext;
+  #owner: PeerSetOwner;
+  #info: TorrentInfo;
+  #candidates = new Map<string, Candidate>();
+  #peers = new Map<number, PeerConnection>();
+  #banned = new Set<string>();
+  #nextKey = 0;
+  #halfOpen = 0;
+  #closed = false;
+
+  constructor(ctx: TorrentContext, owner: PeerSetOwner, info: TorrentInfo) {
+    this.#ctx = ctx;
+    this.#owner = owner;
+    this.#info = info;
+  }
+
+  /** Connected peers. */
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  /** The connected peer with this key. */
+  get(key: number): PeerConnection | undefined {
+    return this.#peers.get(key);
+  }
+
+  /** Connected peers, in connection order. */
+  connected(): IterableIterator<PeerConnection> {
+    return this.#peers.values();
+  }
+
+  /** Remembers an address to connect to. Port 0 and banned hosts are ignored. */
+  addCandidate(address: PeerAddress): void {
+    const name = peerName(address);
+    if (address.port <= 0 || address.port > 65535 || this.#isBanned(name)) return;
+    if (this.#candidates.has(name) || this.#candidates.size >= 1000) return;
+    this.#candidates.set(name, {
+      address,
+      failures: 0,
+      nextAttempt: 0,
+      connecting: false,
+      connected: false,
+      self: false,
+    });
+  }
+
+  /** Starts connection attempts up to the limits. */
+  connectMore(): void {
+    if (this.#closed) return;
+    const settings = this.#ctx.settings;
+    const now = performance.now();
+    for (const candidate of this.#candidates.values()) {
+      if (this.#peers.size + this.#halfOpen >= settings.maxPeersPerTorrent) return;
+      if (this.#halfOpen >= settings.maxHalfOpen) return;
+      if (this.#ctx.connections.used + this.#halfOpen >= this.#ctx.connections.limit) return;
+      if (candidate.connecting || candidate.connected || candidate.self || candidate.nextAttempt > now) continue;
+      if (candidate.failures >= MAX_FAILURES || this.#isBanned(peerName(candidate.address))) continue;
+      this.#dial(candidate);
+    }
+  }
+
+  async #dial(candidate: Candidate): Promise<void> {
+    candidate.connecting = true;
+    this.#halfOpen++;
+    let transport: ByteTransport | undefined;
+    try {
+      transport = await this.#ctx.connect(candidate.address, this.#ctx.settings.connectTimeout);
+      if (this.#closed) throw new Error("Torrent closed");
+      await writeAll(transport, encodeHandshake(this.#ourHandshake()));
+      const decoder = new WireDecoder({ bufferSize: RECEIVE_BUFFER });
+      const handshake = await readHandshake(transport, decoder, this.#ctx.settings.handshakeTimeout);
+      if (!sameBytes(handshake.infoHash, this.#info.infoHash)) throw new Error("Peer answered another info-hash");
+      if (sameBytes(handshake.peerId, this.#ctx.peerId)) {
+        candidate.self = true;
+        throw new Error("Connected to ourselves");
+      }
+      if (this.#closed || !this.#admit(handshake)) throw new Error("Peer not admitted");
+      candidate.failures = 0;
+      candidate.connected = true;
+      this.#start(transport, decoder, handshake, peerName(candidate.address), false);
+      transport = undefined;
+    } catch {
+      candidate.failures++;
+      candidate.nextAttempt = performance.now() + RETRY_SECONDS * 1000 * candidate.failures;
+      try {
+        transport?.close();
+      } catch {
+        // Already closed.
+      }
+    } finally {
+      candidate.connecting = false;
+      this.#halfOpen--;
+    }
+  }
+
+  /** Takes over an incoming connection after its handshake (BEP 3: we answer with ours). */
+  acceptIncoming(transport: ByteTransport, decoder: WireDecoder, handshake: Handshake, name: string): void {
+    if (
+      this.#closed || this.#isBanned(name) || sameBytes(handshake.peerId, this.#ctx.peerId) ||
+      this.#peers.size >= this.#ctx.settings.maxPeersPerTorrent || !this.#admit(handshake)
+    ) {
+      transport.close();
+      return;
+    }
+    writeAll(transport, encodeHandshake(this.#ourHandshake())).then(
+      () => {
+        if (this.#closed) transport.close();
+        else this.#start(transport, decoder, handshake, name, true);
+      },
+      () => transport.close(),
+    );
+  }
+
+  #isBanned(name: string): boolean {
+    return this.#banned.has(name) || this.#banned.has(hostOf(name));
+  }
+
+  /** Whether a connection with this handshake may join: no duplicate peer ids, within the session cap. */
+  #admit(handshake: Handshake): boolean {
+    if (this.#ctx.connections.used >= this.#ctx.connections.limit) return false;
+    for (const peer of this.#peers.values()) {
+      if (sameBytes(peer.peerId, handshake.peerId)) return false;
+    }
+    return true;
+  }
+
+  #ourHandshake(): Handshake {
+    return { reserved: makeReserved({}), infoHash: this.#info.infoHash, peerId: this.#ctx.peerId };
+  }
+
+  #start(transport: ByteTransport, decoder: WireDecoder, handshake: Handshake, name: string, incoming: boolean) {
+    const key = this.#nextKey++;
+    const peer = new PeerConnection({
+      transport,
+      decoder,
+      handshake,
+      pieceCount: this.#info.pieceCount,
+      name,
+      incoming,
+      key,
+      delegate: this.#owner,
+    });
+    this.#peers.set(key, peer);
+    this.#ctx.connections.used++;
+    this.#ctx.alerts.push({
+      type: "peer_connected",
+      category: "peer",
+      infoHash: this.#info.infoHashHex,
+      peer: name,
+      incoming,
+    });
+    this.#owner.peerReady(peer);
+    peer.run();
+  }
+
+  /** Forgets a closed connection (called from the owner's `peerClosed`). */
+  remove(peer: PeerConnection, reason: string): void {
+    if (!this.#peers.delete(peer.key)) return;
+    this.#ctx.connections.used--;
+    const candidate = this.#candidates.get(peer.name);
+    if (candidate !== undefined) {
+      candidate.connected = false;
+      // Reconnect later, but not to a seed while we are one too.
+      candidate.nextAttempt = performance.now() + RETRY_SECONDS * 1000;
+      if (reason === "both seeds") candidate.failures = MAX_FAILURES;
+    }
+    this.#ctx.alerts.push({
+      type: "peer_disconnected",
+      category: "peer",
+      infoHash: this.#info.infoHashHex,
+      peer: peer.name,
+      reason,
+    });
+  }
+
+  /**
+   * Closes a peer and refuses its IP address from now on. Loopback peers are banned by `host:port` instead:
+   * every local peer shares 127.0.0.1, and one bad local peer must not cut off the others.
+   */
+  ban(peer: PeerConnection, reason: string): void {
+    const host = hostOf(peer.name);
+    this.#banned.add(isLoopback(host) ? peer.name : host);
+    this.#ctx.alerts.push({
+      type: "peer_banned",
+      category: "peer",
+      infoHash: this.#info.infoHashHex,
+      peer: peer.name,
+      reason,
+    });
+    peer.close(`banned: ${reason}`);
+  }
+
+  /** Closes every connection; with `final`, also stops new ones for good. */
+  closeAll(reason: string, final = false): void {
+    if (final) this.#closed = true;
+    for (const peer of [...this.#peers.values()]) peer.close(reason);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * ccbt: a BitTorrent engine, command-line client and library for Deno.
+ *
+ * Supported specifications:
+ * - BEP 3: the BitTorrent protocol (metainfo, HTTP trackers, peer wire, choking, rarest-first)
+ * - BEP 12: multitracker metadata (announce-list tiers)
+ * - BEP 15: UDP tracker protocol
+ * - BEP 23: compact tracker peer lists
+ * - BEP 7: IPv6 tracker peers (`peers6`)
+ * - BEP 27: the private flag (parsed)
+ *
+ * @example Download a torrent and wait for it
+ * ```ts ignore
+ * import { Session } from "./mod.ts";
+ *
+ * await using session = new Session();
+ * const handle = await session.addTorrent({
+ *   torrent: await Deno.readFile("ubuntu.torrent"),
+ *   savePath: "downloads",
+ * });
+ * for await (const alert of session.alerts()) {
+ *   if (alert.type === "torrent_finished" && alert.infoHash === handle.infoHash) break;
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export { Session, type AddTorrentParams, type SessionOptions } from "./engine/session.ts";
+export { TorrentHandle } from "./engine/torrent_handle.ts";
+export type { TorrentStatus } from "./engine/torrent_status.ts";
+export type { Alert, AlertCategory, PeerName, TorrentState } from "./engine/alerts.ts";
+export { BencodeError, MetainfoError, PeerProtocolError, StorageError, TrackerError } from "./engine/errors.ts";
+export {
+  createTorrent,
+  type CreateTorrentOptions,
+  parseTorrent,
+  type TorrentFile,
+  type TorrentInfo,
+} from "./engine/metainfo/mod.ts";
+export type { PeerAddress } from "./engine/tracker/mod.ts";
+export type { DiskIo, HashBackend } from "./engine/storage/disk_io.ts";
