@@ -26,11 +26,17 @@
  * @module
  */
 
-export { Session, type AddTorrentParams, type SessionOptions } from "./engine/session.ts";
+export { type AddTorrentParams, Session, type SessionOptions } from "./engine/session.ts";
 export { TorrentHandle } from "./engine/torrent_handle.ts";
 export type { TorrentStatus } from "./engine/torrent_status.ts";
 export type { Alert, AlertCategory, PeerName, TorrentState } from "./engine/alerts.ts";
-export { BencodeError, MetainfoError, PeerProtocolError, StorageError, TrackerError } from "./engine/errors.ts";
+export {
+  BencodeError,
+  MetainfoError,
+  PeerProtocolError,
+  StorageError,
+  TrackerError,
+} from "./engine/errors.ts";
 export {
   createTorrent,
   type CreateTorrentOptions,

@@ -18,14 +18,49 @@ export type Alert =
   | { type: "state_changed"; category: "status"; time: number; infoHash: string; state: TorrentState }
   | { type: "torrent_checked"; category: "status"; time: number; infoHash: string; piecesHave: number }
   | { type: "piece_finished"; category: "progress"; time: number; infoHash: string; piece: number }
-  | { type: "hash_failed"; category: "error"; time: number; infoHash: string; piece: number; peers: PeerName[] }
+  | {
+    type: "hash_failed";
+    category: "error";
+    time: number;
+    infoHash: string;
+    piece: number;
+    peers: PeerName[];
+  }
   | { type: "torrent_finished"; category: "status"; time: number; infoHash: string }
-  | { type: "peer_connected"; category: "peer"; time: number; infoHash: string; peer: PeerName; incoming: boolean }
-  | { type: "peer_disconnected"; category: "peer"; time: number; infoHash: string; peer: PeerName; reason: string }
+  | {
+    type: "peer_connected";
+    category: "peer";
+    time: number;
+    infoHash: string;
+    peer: PeerName;
+    incoming: boolean;
+  }
+  | {
+    type: "peer_disconnected";
+    category: "peer";
+    time: number;
+    infoHash: string;
+    peer: PeerName;
+    reason: string;
+  }
   | { type: "peer_banned"; category: "peer"; time: number; infoHash: string; peer: PeerName; reason: string }
   | { type: "tracker_reply"; category: "tracker"; time: number; infoHash: string; url: string; peers: number }
-  | { type: "tracker_error"; category: "tracker"; time: number; infoHash: string; url: string; message: string }
-  | { type: "storage_error"; category: "storage"; time: number; infoHash: string; path: string; message: string }
+  | {
+    type: "tracker_error";
+    category: "tracker";
+    time: number;
+    infoHash: string;
+    url: string;
+    message: string;
+  }
+  | {
+    type: "storage_error";
+    category: "storage";
+    time: number;
+    infoHash: string;
+    path: string;
+    message: string;
+  }
   | { type: "torrent_error"; category: "error"; time: number; infoHash: string; message: string }
   | { type: "listen_failed"; category: "error"; time: number; message: string }
   | { type: "alerts_dropped"; category: "error"; time: number; count: number };

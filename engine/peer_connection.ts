@@ -227,14 +227,20 @@ export class PeerConnection {
       }
       case "have":
         if (message.index >= this.bitfield.size) {
-          throw new PeerProtocolError("invalid_have", `Peer sent have for piece ${message.index}: out of range`);
+          throw new PeerProtocolError(
+            "invalid_have",
+            `Peer sent have for piece ${message.index}: out of range`,
+          );
         }
         if (this.bitfield.set(message.index)) this.#delegate.peerHas(this, message.index);
         return;
       case "bitfield": {
         // BEP 3: the bitfield may only be sent immediately after the handshake, and only once.
         if (!first || this.#sawBitfield) {
-          throw new PeerProtocolError("invalid_bitfield", "Peer sent a bitfield that is not its first message");
+          throw new PeerProtocolError(
+            "invalid_bitfield",
+            "Peer sent a bitfield that is not its first message",
+          );
         }
         this.#sawBitfield = true;
         const bitfield = checkBitfield(message.bitfield, this.bitfield.size);
@@ -284,12 +290,17 @@ export class PeerConnection {
 
   #invalidRequest(what: string): void {
     if (++this.#invalidRequests > MAX_INVALID_REQUESTS) {
-      throw new PeerProtocolError("too_many_invalid_requests", `Peer sent too many invalid requests: last ${what}`);
+      throw new PeerProtocolError(
+        "too_many_invalid_requests",
+        `Peer sent too many invalid requests: last ${what}`,
+      );
     }
   }
 
   #onCancel(index: number, begin: number, length: number): void {
-    const i = this.#uploadQueue.findIndex((r) => r.index === index && r.begin === begin && r.length === length);
+    const i = this.#uploadQueue.findIndex((r) =>
+      r.index === index && r.begin === begin && r.length === length
+    );
     if (i >= 0) this.#uploadQueue.splice(i, 1);
   }
 
@@ -446,7 +457,7 @@ export async function readHandshake(
   decoder: WireDecoder,
   timeoutMs: number,
 ): Promise<Handshake> {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       transport.close();

@@ -136,7 +136,10 @@ export class Session {
     if (this.#options.diskIo !== undefined) {
       this.#diskIo = this.#options.diskIo;
     } else {
-      this.#diskIo = new WorkerDiskIo({ hashBackend: this.#options.hashBackend, workers: this.#options.workers });
+      this.#diskIo = new WorkerDiskIo({
+        hashBackend: this.#options.hashBackend,
+        workers: this.#options.workers,
+      });
       this.#ownsDiskIo = true;
     }
     if (this.#options.listen !== false) {
@@ -169,7 +172,12 @@ export class Session {
       paused: params.paused,
     });
     this.#torrents.set(info.infoHashHex, torrent);
-    this.#alerts.push({ type: "torrent_added", category: "status", infoHash: info.infoHashHex, name: info.name });
+    this.#alerts.push({
+      type: "torrent_added",
+      category: "status",
+      infoHash: info.infoHashHex,
+      name: info.name,
+    });
     torrent.start();
     return new TorrentHandle(torrent);
   }
@@ -274,7 +282,7 @@ export class Session {
 }
 
 async function connectTcp(peer: PeerAddress, timeoutMs: number): Promise<ByteTransport> {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const connecting = Deno.connect({ hostname: peer.host, port: peer.port, transport: "tcp" });
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

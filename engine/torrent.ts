@@ -7,13 +7,13 @@
 
 import type { AlertInput, TorrentState } from "./alerts.ts";
 import { StorageError } from "./errors.ts";
-import { type TorrentInfo, resolveInside } from "./metainfo/mod.ts";
+import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
 import { type ByteTransport, type PeerConnection, type PeerDelegate } from "./peer_connection.ts";
 import { Choker, PiecePicker, requestQueueSize } from "./picker/mod.ts";
 import type { DiskIo, StorageFile } from "./storage/disk_io.ts";
 import { TorrentAnnouncer } from "./torrent_announcer.ts";
 import type { TorrentStatus } from "./torrent_status.ts";
-import { type PeerAddress, type AnnounceEvent } from "./tracker/mod.ts";
+import { type AnnounceEvent, type PeerAddress } from "./tracker/mod.ts";
 import type { Handshake, WireDecoder } from "./wire/mod.ts";
 import { PeerSet } from "./torrent_peers.ts";
 import type { TorrentContext } from "./torrent_context.ts";
@@ -61,7 +61,7 @@ export class Torrent implements PeerDelegate {
   #uploaded = 0;
   #wasted = 0;
   #finishedAt: number | null = null;
-  #tick: number | undefined;
+  #tick: ReturnType<typeof setInterval> | undefined;
   #lastRechoke = 0;
   #closed = false;
   #hashFailures = new Map<string, number>();
@@ -81,7 +81,13 @@ export class Torrent implements PeerDelegate {
       announce: ctx.announce,
       request: (event) => this.#announceRequest(event),
       onPeers: (peers, url) => {
-        this.#alert({ type: "tracker_reply", category: "tracker", infoHash: this.infoHash, url, peers: peers.length });
+        this.#alert({
+          type: "tracker_reply",
+          category: "tracker",
+          infoHash: this.infoHash,
+          url,
+          peers: peers.length,
+        });
         for (const peer of peers) this.#peers.addCandidate(peer);
         this.#peers.connectMore();
       },
@@ -127,7 +133,12 @@ export class Torrent implements PeerDelegate {
     }
     if (this.#closed) return;
     this.#startedComplete = this.#picker.complete;
-    this.#alert({ type: "torrent_checked", category: "status", infoHash: this.infoHash, piecesHave: this.#picker.have.count });
+    this.#alert({
+      type: "torrent_checked",
+      category: "status",
+      infoHash: this.infoHash,
+      piecesHave: this.#picker.have.count,
+    });
     if (this.#state !== "paused") this.#setState(this.#picker.complete ? "seeding" : "downloading");
     if (this.#picker.complete) this.#finishedAt = performance.now();
     this.#tick = setInterval(() => this.#onTick(), 1000);
@@ -140,9 +151,9 @@ export class Torrent implements PeerDelegate {
   }
 
   async #checkExisting(files: StorageFile[]): Promise<void> {
-    const present = await Promise.all(files.map((file) =>
-      Deno.stat(file.path).then((s) => s.isFile && s.size > 0, () => false)
-    ));
+    const present = await Promise.all(
+      files.map((file) => Deno.stat(file.path).then((s) => s.isFile && s.size > 0, () => false)),
+    );
     if (!present.some(Boolean)) {
       this.#checked = this.info.pieceCount;
       return;
@@ -341,7 +352,11 @@ export class Torrent implements PeerDelegate {
     const outstanding = this.#picker.requestsOf(peer.key);
     const target = requestQueueSize({ downloadRate: peer.download.rate(now), blockSize: 16384 });
     if (outstanding >= target) return;
-    const blocks = this.#picker.pickBlocks(peer.key, peer.isSeed ? "all" : peer.bitfield, target - outstanding);
+    const blocks = this.#picker.pickBlocks(
+      peer.key,
+      peer.isSeed ? "all" : peer.bitfield,
+      target - outstanding,
+    );
     if (blocks.length > 0 && outstanding === 0) peer.lastBlock = now;
     for (const block of blocks) {
       if (!this.#buffers.has(block.index) && !this.#allocate(block.index)) {
@@ -372,20 +387,26 @@ export class Torrent implements PeerDelegate {
   #finishPiece(index: number, buffer: PieceBuffer): void {
     this.#buffers.delete(index);
     const size = buffer.bytes.byteLength;
-    this.#ctx.diskIo.hashAndWrite(this.#storageId, index, buffer.bytes.buffer as ArrayBuffer).then((result) => {
-      this.#ctx.budget.used -= size;
-      if (result.buffer !== undefined && result.buffer.byteLength === this.info.pieceLength && this.#spare.length < 16) {
-        this.#spare.push(result.buffer);
-      }
-      if (this.#closed) return;
-      if (result.ok) this.#pieceVerified(index);
-      else this.#pieceFailed(index, size);
-      this.#fillAll();
-    }, (error) => {
-      this.#ctx.budget.used -= size;
-      this.#picker.pieceFailed(index);
-      this.#storageFailure(error);
-    });
+    this.#ctx.diskIo.hashAndWrite(this.#storageId, index, buffer.bytes.buffer as ArrayBuffer).then(
+      (result) => {
+        this.#ctx.budget.used -= size;
+        if (
+          result.buffer !== undefined && result.buffer.byteLength === this.info.pieceLength &&
+          this.#spare.length < 16
+        ) {
+          this.#spare.push(result.buffer);
+        }
+        if (this.#closed) return;
+        if (result.ok) this.#pieceVerified(index);
+        else this.#pieceFailed(index, size);
+        this.#fillAll();
+      },
+      (error) => {
+        this.#ctx.budget.used -= size;
+        this.#picker.pieceFailed(index);
+        this.#storageFailure(error);
+      },
+    );
   }
 
   #pieceVerified(index: number): void {
@@ -415,8 +436,16 @@ export class Torrent implements PeerDelegate {
   #pieceFailed(index: number, size: number): void {
     this.#wasted += size;
     const contributors = this.#picker.pieceFailed(index);
-    const names = contributors.map((key) => this.#peers.get(key)?.name).filter((n): n is string => n !== undefined);
-    this.#alert({ type: "hash_failed", category: "error", infoHash: this.infoHash, piece: index, peers: names });
+    const names = contributors.map((key) => this.#peers.get(key)?.name).filter((n): n is string =>
+      n !== undefined
+    );
+    this.#alert({
+      type: "hash_failed",
+      category: "error",
+      infoHash: this.infoHash,
+      piece: index,
+      peers: names,
+    });
     // Smart ban, simplified: a sole contributor sent bad data for sure; with several, each is suspected and
     // banned after three failed pieces.
     for (const key of contributors) {
@@ -430,7 +459,13 @@ export class Torrent implements PeerDelegate {
 
   #storageFailure(error: unknown): void {
     if (error instanceof StorageError) {
-      this.#alert({ type: "storage_error", category: "storage", infoHash: this.infoHash, path: error.path, message: error.message });
+      this.#alert({
+        type: "storage_error",
+        category: "storage",
+        infoHash: this.infoHash,
+        path: error.path,
+        message: error.message,
+      });
     }
     this.#fail(error);
   }

@@ -37,7 +37,7 @@ export interface TorrentAnnouncerOptions {
 export class TorrentAnnouncer {
   #tiers: string[][];
   #options: TorrentAnnouncerOptions;
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
   #failures = 0;
@@ -81,9 +81,11 @@ export class TorrentAnnouncer {
     await this.#running?.catch(() => {});
     if (!this.hasTrackers) return;
     const request = this.#options.request("stopped");
-    await Promise.all(this.#tiers.map((tier) =>
-      this.#options.announce(tier[0], request, { timeout: timeoutMs }).catch(() => {})
-    ));
+    await Promise.all(
+      this.#tiers.map((tier) =>
+        this.#options.announce(tier[0], request, { timeout: timeoutMs }).catch(() => {})
+      ),
+    );
   }
 
   #announceNow(event: AnnounceEvent): void {

@@ -118,7 +118,9 @@ export class PeerSet {
       if (this.#peers.size + this.#halfOpen >= settings.maxPeersPerTorrent) return;
       if (this.#halfOpen >= settings.maxHalfOpen) return;
       if (this.#ctx.connections.used + this.#halfOpen >= this.#ctx.connections.limit) return;
-      if (candidate.connecting || candidate.connected || candidate.self || candidate.nextAttempt > now) continue;
+      if (candidate.connecting || candidate.connected || candidate.self || candidate.nextAttempt > now) {
+        continue;
+      }
       if (candidate.failures >= MAX_FAILURES || this.#isBanned(peerName(candidate.address))) continue;
       this.#dial(candidate);
     }
@@ -134,7 +136,9 @@ export class PeerSet {
       await writeAll(transport, encodeHandshake(this.#ourHandshake()));
       const decoder = new WireDecoder({ bufferSize: RECEIVE_BUFFER });
       const handshake = await readHandshake(transport, decoder, this.#ctx.settings.handshakeTimeout);
-      if (!sameBytes(handshake.infoHash, this.#info.infoHash)) throw new Error("Peer answered another info-hash");
+      if (!sameBytes(handshake.infoHash, this.#info.infoHash)) {
+        throw new Error("Peer answered another info-hash");
+      }
       if (sameBytes(handshake.peerId, this.#ctx.peerId)) {
         candidate.self = true;
         throw new Error("Connected to ourselves");
@@ -193,7 +197,13 @@ export class PeerSet {
     return { reserved: makeReserved({}), infoHash: this.#info.infoHash, peerId: this.#ctx.peerId };
   }
 
-  #start(transport: ByteTransport, decoder: WireDecoder, handshake: Handshake, name: string, incoming: boolean) {
+  #start(
+    transport: ByteTransport,
+    decoder: WireDecoder,
+    handshake: Handshake,
+    name: string,
+    incoming: boolean,
+  ) {
     const key = this.#nextKey++;
     const peer = new PeerConnection({
       transport,

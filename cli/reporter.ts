@@ -1,0 +1,202 @@
+/**
+ * What the CLI shows while torrents run: a live progress bar per torrent on a terminal (cli-progress, on
+ * stderr), or NDJSON events on stdout with `--json` (and nothing else on stdout).
+ *
+ * @module
+ */
+
+import cliProgress from "cli-progress";
+import type { Alert, TorrentHandle, TorrentStatus } from "../mod.ts";
+
+/** Receives the session's alerts and periodic status snapshots. */
+export interface Reporter {
+  /** One alert from the session. */
+  alert(alert: Alert): void;
+  /** Called about once a second with every torrent's status. */
+  update(statuses: readonly TorrentStatus[]): void;
+  /** A torrent reached its goal (downloaded, or seeded enough). */
+  done(status: TorrentStatus, reason: string): void;
+  /** A line for the user (warnings, errors). */
+  message(text: string): void;
+  /** Final update; stops the bars. */
+  stop(): void;
+}
+
+/** Formats bytes with binary units: `1.5 MiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Formats seconds as `1h02m`, `3m07s` or `12s`; `null` as `--`. */
+export function formatEta(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return "--";
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${s}s`;
+}
+
+/** NDJSON on stdout: `progress` each second, `piece`, `peer`, `state`, `done` and `error` events. */
+export class JsonReporter implements Reporter {
+  #encoder = new TextEncoder();
+
+  #write(object: Record<string, unknown>): void {
+    Deno.stdout.writeSync(this.#encoder.encode(JSON.stringify({ time: Date.now(), ...object }) + "\n"));
+  }
+
+  alert(alert: Alert): void {
+    switch (alert.type) {
+      case "piece_finished":
+        this.#write({ event: "piece", infoHash: alert.infoHash, piece: alert.piece });
+        return;
+      case "peer_connected":
+        this.#write({ event: "peer", infoHash: alert.infoHash, peer: alert.peer, connected: true });
+        return;
+      case "peer_disconnected":
+        this.#write({
+          event: "peer",
+          infoHash: alert.infoHash,
+          peer: alert.peer,
+          connected: false,
+          reason: alert.reason,
+        });
+        return;
+      case "state_changed":
+        this.#write({ event: "state", infoHash: alert.infoHash, state: alert.state });
+        return;
+      case "torrent_finished":
+        this.#write({ event: "completed", infoHash: alert.infoHash });
+        return;
+      case "hash_failed":
+      case "tracker_error":
+      case "torrent_error":
+      case "storage_error":
+      case "peer_banned":
+        this.#write({ event: "warning", ...alert });
+        return;
+    }
+  }
+
+  update(statuses: readonly TorrentStatus[]): void {
+    for (const s of statuses) {
+      this.#write({
+        event: "progress",
+        infoHash: s.infoHash,
+        name: s.name,
+        state: s.state,
+        progress: s.progress,
+        checkProgress: s.checkProgress,
+        verifiedBytes: s.verifiedBytes,
+        totalLength: s.totalLength,
+        downloadRate: Math.round(s.downloadRate),
+        uploadRate: Math.round(s.uploadRate),
+        downloaded: s.downloaded,
+        uploaded: s.uploaded,
+        peers: s.peers,
+        seeds: s.seeds,
+        eta: s.eta,
+      });
+    }
+  }
+
+  done(status: TorrentStatus, reason: string): void {
+    this.#write({
+      event: "done",
+      infoHash: status.infoHash,
+      name: status.name,
+      reason,
+      uploaded: status.uploaded,
+    });
+  }
+
+  message(text: string): void {
+    this.#write({ event: "message", text });
+  }
+
+  stop(): void {}
+}
+
+/** Progress bars on a terminal (stderr), one per torrent. */
+export class BarReporter implements Reporter {
+  #bars: cliProgress.MultiBar;
+  #byHash = new Map<string, cliProgress.SingleBar>();
+
+  constructor(handles: readonly TorrentHandle[]) {
+    this.#bars = new cliProgress.MultiBar({
+      format: " {name} |{bar}| {percentage}% | {state} | ↓ {down}/s ↑ {up}/s | {peers} peers | ETA {eta}",
+      barCompleteChar: "█",
+      barIncompleteChar: "░",
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      etaBuffer: 1,
+    }, cliProgress.Presets.shades_classic);
+    for (const handle of handles) {
+      const name = handle.name.length > 24 ? handle.name.slice(0, 23) + "…" : handle.name.padEnd(24);
+      this.#byHash.set(handle.infoHash, this.#bars.create(100, 0, this.#payload(handle.status(), name)));
+    }
+  }
+
+  #payload(s: TorrentStatus, name?: string): Record<string, string | number> {
+    const payload: Record<string, string | number> = {
+      state: s.state === "checking" ? `checking ${Math.floor(s.checkProgress * 100)}%` : s.state,
+      down: formatBytes(s.downloadRate),
+      up: formatBytes(s.uploadRate),
+      peers: s.peers,
+      eta: formatEta(s.eta),
+    };
+    if (name !== undefined) payload.name = name;
+    return payload;
+  }
+
+  alert(alert: Alert): void {
+    if (alert.type === "torrent_error" || alert.type === "storage_error") {
+      this.message(`error: ${alert.message}`);
+    }
+  }
+
+  update(statuses: readonly TorrentStatus[]): void {
+    for (const s of statuses) {
+      this.#byHash.get(s.infoHash)?.update(Math.floor(s.progress * 1000) / 10, this.#payload(s));
+    }
+  }
+
+  done(status: TorrentStatus, reason: string): void {
+    this.#byHash.get(status.infoHash)?.update(Math.floor(status.progress * 1000) / 10, {
+      ...this.#payload(status),
+      state: reason,
+    });
+  }
+
+  message(text: string): void {
+    this.#bars.log(text + "\n");
+  }
+
+  stop(): void {
+    this.#bars.stop();
+  }
+}
+
+/** Plain lines on stderr, for when stderr is not a terminal and `--json` is off. */
+export class QuietReporter implements Reporter {
+  alert(alert: Alert): void {
+    if (alert.type === "torrent_error" || alert.type === "storage_error") {
+      console.error(`error: ${alert.message}`);
+    }
+  }
+  update(): void {}
+  done(status: TorrentStatus, reason: string): void {
+    console.error(`${status.name}: ${reason}`);
+  }
+  message(text: string): void {
+    console.error(text);
+  }
+  stop(): void {}
+}

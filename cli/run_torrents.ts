@@ -1,0 +1,122 @@
+/**
+ * Runs torrents in one session until each reaches its goal: downloaded (`--no-seed`), seeded to a ratio or for a
+ * time, or interrupted. Shared by `ccbt download` and `ccbt seed`.
+ *
+ * @module
+ */
+
+import { type PeerAddress, Session, type TorrentHandle, type TorrentStatus } from "../mod.ts";
+import { BarReporter, JsonReporter, QuietReporter, type Reporter } from "./reporter.ts";
+
+/** A torrent file read and checked by the command. */
+export interface LoadedTorrent {
+  /** Path given on the command line. */
+  path: string;
+  /** The .torrent bytes. */
+  bytes: Uint8Array;
+}
+
+/** What `runTorrents` needs. */
+export interface RunOptions {
+  torrents: readonly LoadedTorrent[];
+  /** Save directory. */
+  savePath: string;
+  /** Extra peers (`--peer`). */
+  peers: readonly PeerAddress[];
+  /** Listen port (0 = any). */
+  port: number;
+  /** Keep seeding after the download (false: `--no-seed`). */
+  seed: boolean;
+  /** Stop seeding at this upload ratio (uploaded / size). */
+  seedRatio?: number;
+  /** Stop seeding after this many seconds. */
+  seedTime?: number;
+  /** NDJSON on stdout instead of bars. */
+  json: boolean;
+  /** Hash backend for the workers. */
+  hashBackend?: "native" | "wasm";
+}
+
+/**
+ * Runs the torrents and resolves to the process exit code: 0 when every torrent reached its goal (or, when
+ * interrupted, was complete), 1 when a torrent failed, 130 when interrupted before the downloads finished.
+ */
+export async function runTorrents(options: RunOptions): Promise<number> {
+  const session = new Session({ listenPort: options.port, hashBackend: options.hashBackend });
+  await session.start();
+  const handles: TorrentHandle[] = [];
+  for (const torrent of options.torrents) {
+    handles.push(
+      await session.addTorrent({ torrent: torrent.bytes, savePath: options.savePath, peers: options.peers }),
+    );
+  }
+  const reporter: Reporter = options.json
+    ? new JsonReporter()
+    : Deno.stderr.isTerminal()
+    ? new BarReporter(handles)
+    : new QuietReporter();
+  if (options.json) reporter.message(`listening on port ${session.listenPort}`);
+
+  const pending = new Map(handles.map((h) => [h.infoHash, h]));
+  let failed = false;
+  let finish!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => finish = resolve);
+
+  const evaluate = () => {
+    for (const [infoHash, handle] of pending) {
+      const status = handle.status();
+      const reason = goalReached(status, options);
+      if (reason === null) continue;
+      pending.delete(infoHash);
+      if (status.state === "error") failed = true;
+      reporter.done(status, reason);
+      session.removeTorrent(handle);
+    }
+    if (pending.size === 0) finish(failed ? 1 : 0);
+  };
+
+  const timer = setInterval(() => {
+    reporter.update(handles.map((h) => h.status()));
+    evaluate();
+  }, 1000);
+  const alertsDone = (async () => {
+    for await (const alert of session.alerts()) {
+      reporter.alert(alert);
+      if (
+        alert.type === "torrent_finished" || alert.type === "torrent_error" || alert.type === "state_changed"
+      ) {
+        evaluate();
+      }
+    }
+  })();
+
+  const onSignal = () => {
+    const complete = handles.every((h) => h.status().progress === 1);
+    finish(complete && !failed ? 0 : 130);
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+
+  const code = await finished;
+  clearInterval(timer);
+  for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+  reporter.update(handles.map((h) => h.status()));
+  reporter.stop();
+  await session.close();
+  await alertsDone;
+  return code;
+}
+
+/** Why a torrent is done, or `null` while it should keep running. */
+function goalReached(status: TorrentStatus, options: RunOptions): string | null {
+  if (status.state === "error") return `failed: ${status.error}`;
+  if (status.state !== "seeding") return null;
+  if (!options.seed) return "downloaded";
+  if (options.seedRatio !== undefined && status.uploaded >= options.seedRatio * status.totalLength) {
+    return `seed ratio ${options.seedRatio} reached`;
+  }
+  if (options.seedTime !== undefined && (status.seedingSeconds ?? 0) >= options.seedTime) {
+    return `seeded for ${options.seedTime} s`;
+  }
+  return null;
+}
