@@ -128,11 +128,11 @@ export class Session {
    * @throws {Deno.errors.NotCapable} When `--allow-net` does not cover the listen address.
    */
   start(): Promise<void> {
-    this.#started ??= this.#start();
+    this.#started ??= Promise.resolve().then(() => this.#start());
     return this.#started;
   }
 
-  async #start(): Promise<void> {
+  #start(): void {
     if (this.#options.diskIo !== undefined) {
       this.#diskIo = this.#options.diskIo;
     } else {

@@ -8,12 +8,12 @@
 import type { AlertInput, TorrentState } from "./alerts.ts";
 import { StorageError } from "./errors.ts";
 import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
-import { type ByteTransport, type PeerConnection, type PeerDelegate } from "./peer_connection.ts";
+import type { ByteTransport, PeerConnection, PeerDelegate } from "./peer_connection.ts";
 import { Choker, PiecePicker, requestQueueSize } from "./picker/mod.ts";
-import type { DiskIo, StorageFile } from "./storage/disk_io.ts";
+import type { StorageFile } from "./storage/disk_io.ts";
 import { TorrentAnnouncer } from "./torrent_announcer.ts";
 import type { TorrentStatus } from "./torrent_status.ts";
-import { type AnnounceEvent, type PeerAddress } from "./tracker/mod.ts";
+import type { AnnounceEvent, PeerAddress } from "./tracker/mod.ts";
 import type { Handshake, WireDecoder } from "./wire/mod.ts";
 import { PeerSet } from "./torrent_peers.ts";
 import type { TorrentContext } from "./torrent_context.ts";
