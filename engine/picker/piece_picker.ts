@@ -1,0 +1,689 @@
+/**
+ * Block-level piece picker: rarest-first with random tie-break (BEP 3), per-piece priorities, partial pieces
+ * finished first, endgame duplicates, and the request bookkeeping behind them. Pure policy: no I/O, no timers.
+ *
+ * @module
+ */
+
+import { Bitfield } from "./bitfield.ts";
+import { MISSING, PartialPiece, RECEIVED, REQUESTED } from "./_partial_piece.ts";
+import { PieceOrder } from "./_piece_order.ts";
+
+/** One block request, as in the BEP 3 `request` message: offsets and length in bytes. */
+export interface BlockRequest {
+  /** Piece index. */
+  index: number;
+  /** Byte offset inside the piece, a multiple of the block size. */
+  begin: number;
+  /** Bytes: the block size, or less for the last block of the last piece. */
+  length: number;
+}
+
+/** The torrent's small integer id for one peer connection: an integer in `0..2147483647`. */
+export type PeerKey = number;
+
+/** What {@link PiecePicker.blockReceived} decided about an arriving block. */
+export interface BlockReceived {
+  /**
+   * `new`: first copy, keep it. `duplicate`: already received (endgame race, or after a cancel), discard it.
+   * `unrequested`: this peer was not asked for it, or its offset or length do not match a block: waste.
+   */
+  status: "new" | "duplicate" | "unrequested";
+  /** Other peers the block was also requested from: send them `cancel` (BEP 3). */
+  cancel: PeerKey[];
+  /** Whether every block of the piece has now been received: hash it. */
+  pieceComplete: boolean;
+}
+
+/** Options for {@link PiecePicker}. */
+export interface PiecePickerOptions {
+  /** Number of pieces. Must equal `ceil(totalLength / pieceLength)`. */
+  pieceCount: number;
+  /** Bytes per piece (all but the last). */
+  pieceLength: number;
+  /** Bytes in the torrent. */
+  totalLength: number;
+  /** Bytes per block request; default 16384 (BEP 3 practice; peers reject larger). */
+  blockSize?: number;
+  /** Most peers one block is requested from at once in endgame; default 2 (libtorrent's strict endgame). */
+  endgameRequestsPerBlock?: number;
+  /** Uniform random source in `[0, 1)` for tie-breaks; default `Math.random`. */
+  random?: () => number;
+}
+
+/** Priority of every piece until changed: libtorrent's default. */
+export const DEFAULT_PIECE_PRIORITY = 4;
+/** Highest piece priority. */
+export const MAX_PIECE_PRIORITY = 7;
+/**
+ * Availability levels that order pieces; pieces held by this many bitfield peers or more count as equally common.
+ * Keeps a scan over the order to `7 × 256` bucket checks plus the pieces it visits.
+ */
+const AVAILABILITY_LEVELS = 256;
+/** A peer holding fewer than `1 / SPARSE_RATIO` of the queued pieces is searched by its own bits, not the order. */
+const SPARSE_RATIO = 8;
+/** A bitfield with more than `1 / BULK_RATIO` of the queued pieces re-keys the order in one rebuild. */
+const BULK_RATIO = 4;
+/** Most blocks of finished partial pieces kept for reuse (a few hundred KiB of block state at most). */
+const SPARE_BLOCKS = 8192;
+const MAX_PEER_KEY = 0x7fffffff;
+
+/** Calls `fn` with every set piece of `bitfield`, ascending; skips zero bytes. */
+function forEachSet(bitfield: Bitfield, fn: (index: number) => void): void {
+  const bytes = bitfield.bytes;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0) continue;
+    for (let bit = 0; bit < 8; bit++) if ((b & (0x80 >> bit)) !== 0) fn(i * 8 + bit);
+  }
+}
+
+/**
+ * Chooses which blocks to request from which peer, and keeps track of every outstanding request.
+ *
+ * New pieces are started rarest-first: fewest connected peers with the piece (seeds aside, they have all), higher
+ * priority before lower, ties broken at random. Pieces in progress are finished first, preferring those the peer
+ * already worked on. When every missing block of the wanted pieces is requested or received, the picker is in
+ * endgame: blocks already requested from other peers are handed out again, up to `endgameRequestsPerBlock` peers
+ * per block, and {@link PiecePicker.blockReceived} names the peers to cancel.
+ *
+ * Memory: a few typed arrays of one entry per piece (about 13 bytes per piece), plus block state only for pieces
+ * in progress.
+ *
+ * @example Pick from a seed, receive, verify
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PiecePicker } from "./piece_picker.ts";
+ *
+ * const picker = new PiecePicker({ pieceCount: 2, pieceLength: 32768, totalLength: 40000 });
+ * picker.addSeed();
+ * const blocks = picker.pickBlocks(1, "all", 10);
+ * assert.equal(blocks.length, 3);
+ * for (const b of blocks) picker.blockReceived(1, b.index, b.begin, b.length);
+ * picker.pieceVerified(0);
+ * picker.pieceVerified(1);
+ * assert.ok(picker.complete);
+ * ```
+ */
+export class PiecePicker {
+  /** Number of pieces. */
+  readonly pieceCount: number;
+  /** Bytes per piece (all but the last). */
+  readonly pieceLength: number;
+  /** Bytes in the torrent. */
+  readonly totalLength: number;
+  /** Bytes per block. */
+  readonly blockSize: number;
+  /** Verified pieces. Read it; change it only through the picker. */
+  readonly have: Bitfield;
+  #needed: Bitfield;
+  #priority: Uint8Array;
+  #availability: Uint16Array;
+  #seeds = 0;
+  #order: PieceOrder;
+  #partials = new Map<number, PartialPiece>();
+  /** Partial pieces with missing blocks: the only ones a normal pick looks at. */
+  #open = new Set<PartialPiece>();
+  /** Finished partial pieces kept for reuse: allocating block state per piece dominated picking small pieces. */
+  #spares: PartialPiece[] = [];
+  /** Availability changed in bulk: the order's keys are stale until rebuilt. */
+  #dirty = false;
+  #peerRequests = new Map<PeerKey, Set<number>>();
+  #missingBlocks = 0;
+  #blocksPerPiece: number;
+  #endgameSlots: number;
+
+  /**
+   * @param options Torrent geometry; see {@link PiecePickerOptions}.
+   * @throws {RangeError} When a size is not a positive integer (pieceCount may be 0 with totalLength 0), or
+   *   `pieceCount` is not `ceil(totalLength / pieceLength)`, or more than 2^31 blocks would be needed.
+   */
+  constructor(options: PiecePickerOptions) {
+    const { pieceCount, pieceLength, totalLength, blockSize = 16384, endgameRequestsPerBlock = 2 } = options;
+    for (const [name, value] of [["pieceLength", pieceLength], ["blockSize", blockSize]] as const) {
+      if (!Number.isSafeInteger(value) || value <= 0) {
+        throw new RangeError(`Cannot create piece picker: ${name} ${value} is not a positive integer`);
+      }
+    }
+    if (!Number.isSafeInteger(totalLength) || totalLength < 0) {
+      throw new RangeError(
+        `Cannot create piece picker: totalLength ${totalLength} is not a non-negative integer`,
+      );
+    }
+    if (pieceCount !== Math.ceil(totalLength / pieceLength)) {
+      throw new RangeError(
+        `Cannot create piece picker: ${pieceCount} pieces do not cover ${totalLength} bytes in ${pieceLength}-byte pieces`,
+      );
+    }
+    if (!Number.isInteger(endgameRequestsPerBlock) || endgameRequestsPerBlock < 1) {
+      throw new RangeError(
+        `Cannot create piece picker: endgameRequestsPerBlock ${endgameRequestsPerBlock} is not a positive integer`,
+      );
+    }
+    this.pieceCount = pieceCount;
+    this.pieceLength = pieceLength;
+    this.totalLength = totalLength;
+    this.blockSize = blockSize;
+    this.#blocksPerPiece = Math.ceil(pieceLength / blockSize);
+    this.#endgameSlots = endgameRequestsPerBlock;
+    this.have = new Bitfield(pieceCount);
+    this.#needed = new Bitfield(pieceCount);
+    this.#needed.setAll();
+    this.#priority = new Uint8Array(pieceCount).fill(DEFAULT_PIECE_PRIORITY);
+    this.#availability = new Uint16Array(pieceCount);
+    this.#order = new PieceOrder(
+      pieceCount,
+      MAX_PIECE_PRIORITY * AVAILABILITY_LEVELS,
+      options.random ?? Math.random,
+    );
+    this.#order.fill(this.#key(DEFAULT_PIECE_PRIORITY, 0), () => true);
+  }
+
+  // --- geometry ---
+
+  /**
+   * Bytes in piece `index`: `pieceLength`, or less for the last piece.
+   * @throws {RangeError} When `index` is outside `0..pieceCount - 1`.
+   */
+  pieceSize(index: number): number {
+    this.#checkIndex(index);
+    return index === this.pieceCount - 1 ? this.totalLength - index * this.pieceLength : this.pieceLength;
+  }
+
+  /**
+   * Blocks in piece `index`: `ceil(pieceSize / blockSize)`.
+   * @throws {RangeError} When `index` is outside `0..pieceCount - 1`.
+   */
+  blockCount(index: number): number {
+    return Math.ceil(this.pieceSize(index) / this.blockSize);
+  }
+
+  // --- availability ---
+
+  /**
+   * Counts a peer's `bitfield` (BEP 3) in availability. A peer with every piece is cheaper counted with
+   * {@link PiecePicker.addSeed}. A peer's pieces must be counted for {@link PiecePicker.pickBlocks} to start them.
+   * @throws {RangeError} When the bitfield size differs from `pieceCount`, or a count would pass 65535.
+   */
+  addAvailability(bitfield: Bitfield): void {
+    this.#checkBitfield(bitfield);
+    const availability = this.#availability;
+    forEachSet(bitfield, (i) => {
+      if (availability[i] === 0xffff) {
+        throw new RangeError(`Cannot count availability of piece ${i}: overflow`);
+      }
+    });
+    this.#bulkChange(bitfield, 1);
+  }
+
+  /**
+   * Uncounts a peer's bitfield (it disconnected), the one it was counted with plus its `have`s.
+   * @throws {RangeError} When the bitfield size differs from `pieceCount`, or a piece was not counted.
+   */
+  removeAvailability(bitfield: Bitfield): void {
+    this.#checkBitfield(bitfield);
+    const availability = this.#availability;
+    forEachSet(bitfield, (i) => {
+      if (availability[i] === 0) {
+        throw new RangeError(`Cannot uncount availability of piece ${i}: not counted`);
+      }
+    });
+    this.#bulkChange(bitfield, -1);
+  }
+
+  /**
+   * Counts one more peer with piece `index` (a BEP 3 `have`).
+   * @throws {RangeError} When `index` is out of range or the count would pass 65535.
+   */
+  incrementAvailability(index: number): void {
+    this.#checkIndex(index);
+    if (this.#availability[index] === 0xffff) {
+      throw new RangeError(`Cannot count availability of piece ${index}: overflow`);
+    }
+    this.#changeAvailability(index, 1);
+  }
+
+  /** Counts a peer that has every piece (a seed, or BEP 6 `have_all`); it does not change the order. */
+  addSeed(): void {
+    this.#seeds++;
+  }
+
+  /**
+   * Uncounts a peer counted with {@link PiecePicker.addSeed}.
+   * @throws {RangeError} When no seed is counted.
+   */
+  removeSeed(): void {
+    if (this.#seeds === 0) throw new RangeError("Cannot remove seed: none counted");
+    this.#seeds--;
+  }
+
+  /**
+   * Connected peers with piece `index`, seeds included.
+   * @throws {RangeError} When `index` is out of range.
+   */
+  availability(index: number): number {
+    this.#checkIndex(index);
+    return this.#availability[index] + this.#seeds;
+  }
+
+  // --- our data and priorities ---
+
+  /**
+   * Marks piece `index` as had (after a recheck, or a verified piece). Outstanding requests for it are forgotten;
+   * blocks of it that still arrive are duplicates.
+   * @throws {RangeError} When `index` is out of range.
+   */
+  setHave(index: number): void {
+    this.#checkIndex(index);
+    if (!this.have.set(index)) return;
+    this.#needed.clear(index);
+    this.#order.remove(index);
+    this.#dropPartial(index);
+  }
+
+  /**
+   * Hash check passed: piece `index` is had (same as {@link PiecePicker.setHave}).
+   * @throws {RangeError} When `index` is out of range.
+   */
+  pieceVerified(index: number): void {
+    this.setHave(index);
+  }
+
+  /**
+   * Hash check failed: every block of piece `index` is missing again and the piece goes back in the order.
+   * @returns The peers that delivered blocks of it, for smart-ban accounting by the caller; empty when the piece
+   *   was not in progress.
+   * @throws {RangeError} When `index` is out of range.
+   */
+  pieceFailed(index: number): PeerKey[] {
+    this.#checkIndex(index);
+    const partial = this.#partials.get(index);
+    if (partial === undefined) return [];
+    const contributors = [...partial.contributors];
+    this.#dropPartial(index);
+    if (this.#priority[index] > 0 && !this.have.has(index)) {
+      this.#order.insert(index, this.#key(this.#priority[index], this.#availability[index]));
+    }
+    return contributors;
+  }
+
+  /**
+   * Priority of piece `index`: 0 (do not download) to 7 (highest); default 4.
+   * @throws {RangeError} When `index` is out of range.
+   */
+  piecePriority(index: number): number {
+    this.#checkIndex(index);
+    return this.#priority[index];
+  }
+
+  /**
+   * Sets the priority of piece `index`: 0 means do not download, 1..7 start higher priorities first. A piece in
+   * progress set to 0 gets no more requests; its outstanding ones stay until answered or aborted.
+   * @throws {RangeError} When `index` is out of range or `priority` is not an integer in 0..7.
+   */
+  setPiecePriority(index: number, priority: number): void {
+    this.#checkIndex(index);
+    if (!Number.isInteger(priority) || priority < 0 || priority > MAX_PIECE_PRIORITY) {
+      throw new RangeError(`Cannot set priority of piece ${index}: ${priority} is not an integer in 0..7`);
+    }
+    const old = this.#priority[index];
+    if (old === priority) return;
+    this.#priority[index] = priority;
+    if (this.have.has(index)) return;
+    if (priority === 0) this.#needed.clear(index);
+    else this.#needed.set(index);
+    const partial = this.#partials.get(index);
+    if (partial !== undefined) {
+      if (old === 0) this.#missingBlocks += partial.missing;
+      else if (priority === 0) this.#missingBlocks -= partial.missing;
+    } else if (priority === 0) {
+      this.#order.remove(index);
+    } else {
+      this.#order.insert(index, this.#key(priority, this.#availability[index]));
+    }
+  }
+
+  /**
+   * Whether piece `index` is wanted: priority above 0. Wanted pieces may be had already.
+   * @throws {RangeError} When `index` is out of range.
+   */
+  wanted(index: number): boolean {
+    this.#checkIndex(index);
+    return this.#priority[index] > 0;
+  }
+
+  /** Whether piece `index` is wanted and not had: a peer announcing it (`have`) makes us interested. */
+  needs(index: number): boolean {
+    return this.#needed.has(index);
+  }
+
+  /**
+   * Whether a peer with these pieces has one we want and lack (BEP 3 `interested`).
+   * @param peerHas The peer's bitfield, or `"all"` for a seed (`have_all`).
+   * @throws {RangeError} When the bitfield size differs from `pieceCount`.
+   */
+  isInteresting(peerHas: Bitfield | "all"): boolean {
+    if (peerHas === "all") return this.#needed.count > 0;
+    this.#checkBitfield(peerHas);
+    const ours = this.#needed.bytes;
+    const theirs = peerHas.bytes;
+    for (let i = 0; i < ours.length; i++) if ((ours[i] & theirs[i]) !== 0) return true;
+    return false;
+  }
+
+  /** Whether every wanted piece is verified. */
+  get complete(): boolean {
+    return this.#needed.count === 0;
+  }
+
+  /**
+   * Whether every missing block of the wanted pieces is requested or received while some wanted piece is not yet
+   * verified: {@link PiecePicker.pickBlocks} then hands out blocks already requested from other peers.
+   */
+  get endgame(): boolean {
+    return this.#needed.count > 0 && this.#order.size === 0 && this.#missingBlocks === 0;
+  }
+
+  /** Number of pieces in progress (with per-block state allocated). */
+  get partialCount(): number {
+    return this.#partials.size;
+  }
+
+  // --- requests ---
+
+  /**
+   * Up to `max` blocks to request from `peer`, and records them as requested from it. In order: missing blocks of
+   * pieces in progress the peer has (those it worked on first), then new pieces rarest-first, then in endgame
+   * blocks requested from other peers but not this one. Never returns blocks of pieces that are had or priority 0.
+   * @param peer The connection's key.
+   * @param peerHas The peer's bitfield, or `"all"` for a seed.
+   * @param max Most blocks to return.
+   * @param allowedFast When the peer chokes us: its BEP 6 allowed fast set; only these pieces are picked.
+   * @returns Requests in the order to send them.
+   * @throws {RangeError} When `peer` is not an integer in `0..2147483647` or the bitfield size is wrong.
+   */
+  pickBlocks(
+    peer: PeerKey,
+    peerHas: Bitfield | "all",
+    max: number,
+    allowedFast?: ReadonlySet<number>,
+  ): BlockRequest[] {
+    this.#checkPeer(peer);
+    if (peerHas !== "all") this.#checkBitfield(peerHas);
+    const out: BlockRequest[] = [];
+    if (!(max > 0) || this.#needed.count === 0) return out;
+    const can = (i: number) =>
+      (peerHas === "all" || peerHas.has(i)) && (allowedFast === undefined || allowedFast.has(i));
+    for (const workedOn of [true, false]) {
+      for (const partial of this.#open) {
+        if (this.#priority[partial.index] === 0) continue;
+        if (partial.touched.has(peer) !== workedOn || !can(partial.index)) continue;
+        this.#requestMissing(partial, peer, out, max);
+        if (out.length >= max) return out;
+      }
+    }
+    if (this.#order.size > 0) {
+      this.#rebuildOrder();
+      for (const index of this.#selectNew(peerHas, max - out.length, allowedFast)) {
+        if (out.length >= max) break;
+        this.#requestMissing(this.#start(index), peer, out, max);
+      }
+    }
+    if (out.length < max && this.endgame) this.#pickEndgame(peer, can, out, max);
+    return out;
+  }
+
+  /**
+   * A block arrived from `peer`. See {@link BlockReceived} for the answer. Never throws: the arguments come from
+   * the network; anything that does not match a block is `unrequested`.
+   */
+  blockReceived(peer: PeerKey, index: number, begin: number, length: number): BlockReceived {
+    const unrequested: BlockReceived = { status: "unrequested", cancel: [], pieceComplete: false };
+    if (!Number.isInteger(index) || index < 0 || index >= this.pieceCount) return unrequested;
+    const block = this.#blockOf(index, begin, length);
+    if (this.have.has(index)) {
+      return block < 0 ? unrequested : { status: "duplicate", cancel: [], pieceComplete: false };
+    }
+    const partial = this.#partials.get(index);
+    if (partial === undefined || block < 0) return unrequested;
+    if (partial.state[block] === RECEIVED) return { status: "duplicate", cancel: [], pieceComplete: false };
+    if (!partial.isRequestedFrom(block, peer)) return unrequested;
+    const asked = partial.receive(block, peer);
+    const id = this.#blockId(index, block);
+    const cancel: PeerKey[] = [];
+    for (const p of asked) {
+      this.#forgetRequest(p, id);
+      if (p !== peer) cancel.push(p);
+    }
+    return { status: "new", cancel, pieceComplete: partial.received === partial.blockCount };
+  }
+
+  /**
+   * The request for the block at `begin` of piece `index` to `peer` is no longer outstanding (choke, reject,
+   * timeout): the block becomes pickable again unless another peer is also asked for it. A no-op when there is no
+   * such request.
+   */
+  abortRequest(peer: PeerKey, index: number, begin: number): void {
+    const partial = this.#partials.get(index);
+    if (partial === undefined || begin % this.blockSize !== 0) return;
+    const block = begin / this.blockSize;
+    if (block < 0 || block >= partial.blockCount || !partial.isRequestedFrom(block, peer)) return;
+    this.#forgetRequest(peer, this.#blockId(index, block));
+    if (partial.unrequest(block, peer)) {
+      if (this.#priority[index] > 0) this.#missingBlocks++;
+      this.#open.add(partial);
+    }
+    if (partial.idle) this.#releasePartial(partial);
+  }
+
+  /**
+   * Drops every outstanding request of `peer` (it disconnected or choked us).
+   * @returns The requests that were outstanding, so the caller can discard its own copies.
+   */
+  abortPeer(peer: PeerKey): BlockRequest[] {
+    const ids = this.#peerRequests.get(peer);
+    if (ids === undefined) return [];
+    const dropped: BlockRequest[] = [];
+    for (const id of [...ids]) {
+      const index = Math.floor(id / this.#blocksPerPiece);
+      const block = id - index * this.#blocksPerPiece;
+      dropped.push(this.#request(index, block));
+      this.abortRequest(peer, index, block * this.blockSize);
+    }
+    this.#peerRequests.delete(peer);
+    return dropped;
+  }
+
+  /** Number of requests outstanding to `peer`. */
+  requestsOf(peer: PeerKey): number {
+    return this.#peerRequests.get(peer)?.size ?? 0;
+  }
+
+  // --- internals ---
+
+  #key(priority: number, availability: number): number {
+    return (MAX_PIECE_PRIORITY - priority) * AVAILABILITY_LEVELS +
+      Math.min(availability, AVAILABILITY_LEVELS - 1);
+  }
+
+  #changeAvailability(index: number, delta: number): void {
+    const count = this.#availability[index] += delta;
+    if (!this.#dirty && count < AVAILABILITY_LEVELS && this.#order.has(index)) {
+      this.#order.move(index, this.#key(this.#priority[index], count));
+    }
+  }
+
+  /** Moving a piece costs several times what re-keying it in a rebuild does: past this share, rebuild later. */
+  #bulkChange(bitfield: Bitfield, delta: number): void {
+    if (bitfield.count * BULK_RATIO <= this.#order.size) {
+      forEachSet(bitfield, (i) => this.#changeAvailability(i, delta));
+      return;
+    }
+    const availability = this.#availability;
+    forEachSet(bitfield, (i) => {
+      availability[i] += delta;
+    });
+    this.#dirty = true;
+  }
+
+  #rebuildOrder(): void {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    const priority = this.#priority;
+    const availability = this.#availability;
+    this.#order.rebuild((i) => this.#key(priority[i], availability[i]));
+  }
+
+  /** Queued pieces to start, in pick order, with at least `blocks` blocks between them when there are enough. */
+  #selectNew(peerHas: Bitfield | "all", blocks: number, allowedFast?: ReadonlySet<number>): number[] {
+    const order = this.#order;
+    if (allowedFast !== undefined || (peerHas !== "all" && peerHas.count * SPARSE_RATIO < order.size)) {
+      const k = Math.ceil(blocks / this.#blocksPerPiece) + 1;
+      const candidates = allowedFast === undefined
+        ? (peerHas as Bitfield).indices()
+        : [...allowedFast].filter((i) => peerHas === "all" || peerHas.has(i));
+      return this.#trim(order.lowestRanked(candidates, k), blocks);
+    }
+    const picked: number[] = [];
+    let total = 0;
+    for (let key = 0; key < order.bucketCount; key++) {
+      // A bitfield peer's pieces are counted in availability, so level 0 holds none of them.
+      if (peerHas !== "all" && key % AVAILABILITY_LEVELS === 0) continue;
+      const size = order.bucketSize(key);
+      for (let j = 0; j < size; j++) {
+        const index = order.pieceAt(key, j);
+        if (peerHas !== "all" && !peerHas.has(index)) continue;
+        picked.push(index);
+        total += this.blockCount(index);
+        if (total >= blocks) return picked;
+      }
+    }
+    return picked;
+  }
+
+  #trim(pieces: number[], blocks: number): number[] {
+    let total = 0;
+    for (let i = 0; i < pieces.length; i++) {
+      total += this.blockCount(pieces[i]);
+      if (total >= blocks) return pieces.slice(0, i + 1);
+    }
+    return pieces;
+  }
+
+  #start(index: number): PartialPiece {
+    this.#order.remove(index);
+    const blocks = this.blockCount(index);
+    const spare = blocks === this.#blocksPerPiece ? this.#spares.pop() : undefined;
+    spare?.reset(index);
+    const partial = spare ?? new PartialPiece(index, blocks, this.#endgameSlots);
+    this.#partials.set(index, partial);
+    this.#open.add(partial);
+    this.#missingBlocks += partial.missing;
+    return partial;
+  }
+
+  #requestMissing(partial: PartialPiece, peer: PeerKey, out: BlockRequest[], max: number): void {
+    for (let b = partial.firstMissing; b < partial.blockCount && out.length < max; b++) {
+      if (partial.state[b] !== MISSING) continue;
+      partial.request(b, peer);
+      this.#missingBlocks--;
+      this.#rememberRequest(peer, this.#blockId(partial.index, b));
+      out.push(this.#request(partial.index, b));
+    }
+    if (partial.missing === 0) this.#open.delete(partial);
+  }
+
+  #pickEndgame(peer: PeerKey, can: (i: number) => boolean, out: BlockRequest[], max: number): void {
+    // Blocks with the fewest requests first, so a slow peer's blocks get a second source before any get a third.
+    for (let asked = 1; asked < this.#endgameSlots; asked++) {
+      for (const partial of this.#partials.values()) {
+        if (partial.requested === 0 || this.#priority[partial.index] === 0 || !can(partial.index)) continue;
+        for (let b = 0; b < partial.blockCount; b++) {
+          if (partial.state[b] !== REQUESTED || partial.requesterCount(b) !== asked) continue;
+          if (partial.isRequestedFrom(b, peer)) continue;
+          partial.request(b, peer);
+          this.#rememberRequest(peer, this.#blockId(partial.index, b));
+          out.push(this.#request(partial.index, b));
+          if (out.length >= max) return;
+        }
+      }
+    }
+  }
+
+  /** The piece left progress without data: back to the order (if still wanted), block state freed. */
+  #releasePartial(partial: PartialPiece): void {
+    const index = partial.index;
+    this.#dropPartial(index);
+    if (this.#priority[index] > 0 && !this.have.has(index)) {
+      this.#order.insert(index, this.#key(this.#priority[index], this.#availability[index]));
+    }
+  }
+
+  /** Frees a piece's block state and forgets its outstanding requests. */
+  #dropPartial(index: number): void {
+    const partial = this.#partials.get(index);
+    if (partial === undefined) return;
+    for (const [peer, blocks] of partial.outstanding()) {
+      for (const b of blocks) this.#forgetRequest(peer, this.#blockId(index, b));
+    }
+    if (this.#priority[index] > 0) this.#missingBlocks -= partial.missing;
+    this.#partials.delete(index);
+    this.#open.delete(partial);
+    if (
+      partial.blockCount === this.#blocksPerPiece &&
+      (this.#spares.length + 1) * this.#blocksPerPiece <= SPARE_BLOCKS
+    ) {
+      this.#spares.push(partial);
+    }
+  }
+
+  #rememberRequest(peer: PeerKey, id: number): void {
+    let ids = this.#peerRequests.get(peer);
+    if (ids === undefined) this.#peerRequests.set(peer, ids = new Set());
+    ids.add(id);
+  }
+
+  #forgetRequest(peer: PeerKey, id: number): void {
+    const ids = this.#peerRequests.get(peer);
+    if (ids === undefined) return;
+    ids.delete(id);
+    if (ids.size === 0) this.#peerRequests.delete(peer);
+  }
+
+  #blockId(index: number, block: number): number {
+    return index * this.#blocksPerPiece + block;
+  }
+
+  /** Block number at `begin` if `begin`/`length` are exactly one block of piece `index`, else -1. */
+  #blockOf(index: number, begin: number, length: number): number {
+    if (!Number.isInteger(begin) || begin < 0 || begin % this.blockSize !== 0) return -1;
+    const size = this.pieceSize(index);
+    if (begin >= size || length !== Math.min(this.blockSize, size - begin)) return -1;
+    return begin / this.blockSize;
+  }
+
+  #request(index: number, block: number): BlockRequest {
+    const begin = block * this.blockSize;
+    return { index, begin, length: Math.min(this.blockSize, this.pieceSize(index) - begin) };
+  }
+
+  #checkIndex(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.pieceCount) {
+      throw new RangeError(`Piece index ${index} is outside 0..${this.pieceCount - 1}`);
+    }
+  }
+
+  #checkBitfield(bitfield: Bitfield): void {
+    if (bitfield.size !== this.pieceCount) {
+      throw new RangeError(`Cannot use bitfield of ${bitfield.size} pieces: torrent has ${this.pieceCount}`);
+    }
+  }
+
+  #checkPeer(peer: PeerKey): void {
+    if (!Number.isInteger(peer) || peer < 0 || peer > MAX_PEER_KEY) {
+      throw new RangeError(
+        `Cannot pick blocks for peer ${peer}: peer keys are integers in 0..${MAX_PEER_KEY}`,
+      );
+    }
+  }
+}

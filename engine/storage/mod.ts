@@ -1,0 +1,15 @@
+/**
+ * Storage: piece-to-file layout, hashing backends, piece I/O and the `DiskIo` implementations (the worker
+ * pool, the inline one for tests, and the fault injector).
+ *
+ * @module
+ */
+
+export type { DiskIo, HashBackend, StorageFile, StorageSpec, WriteResult } from "./disk_io.ts";
+export { FileLayout, type FileSpan } from "./file_layout.ts";
+export { createHasher, type Hasher } from "./hasher.ts";
+export { FileHandleCache, type FileHandleCacheOptions } from "./file_handle_cache.ts";
+export { PieceStore, type PieceStoreOptions } from "./piece_store.ts";
+export { WorkerDiskIo, type WorkerDiskIoOptions } from "./worker_disk_io.ts";
+export { InlineDiskIo, type InlineDiskIoOptions } from "./inline_disk_io.ts";
+export { type DiskFaults, FaultyDiskIo } from "./faulty_disk_io.ts";

@@ -1,0 +1,64 @@
+/**
+ * Runs the real `ccbt` CLI (cli/main.ts) as a child process, as a user would through `deno task ccbt`.
+ *
+ * @module
+ */
+
+import { ManagedProcess } from "./process.ts";
+
+/** Absolute path of cli/main.ts. */
+export const CLI_PATH: string = decodeURIComponent(new URL("../../cli/main.ts", import.meta.url).pathname);
+/** Absolute path of the repository root. */
+export const ROOT: string = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+
+/** Options for {@linkcode runCcbt} and {@linkcode startCcbt}. */
+export interface CcbtOptions {
+  /** Deno permission flags; default: the same as `deno task ccbt`. */
+  permissions?: string[];
+  /** Kill the child after this many ms (default 60,000). */
+  timeoutMs?: number;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+}
+
+/** What a finished CLI run printed. */
+export interface CcbtResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const DEFAULT_PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-sys"];
+
+function denoArgs(args: readonly string[], options: CcbtOptions): string[] {
+  return ["run", "--no-prompt", ...(options.permissions ?? DEFAULT_PERMISSIONS), CLI_PATH, ...args];
+}
+
+/** Runs `ccbt ARGS...` to completion (killed after the timeout) and returns its exit code and output. */
+export async function runCcbt(args: readonly string[], options: CcbtOptions = {}): Promise<CcbtResult> {
+  const child = ManagedProcess.spawn(Deno.execPath(), {
+    args: denoArgs(args, options),
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...options.env },
+    hardTimeoutMs: options.timeoutMs ?? 60_000,
+  });
+  const status = await child.status;
+  const text = (stream: "stdout" | "stderr") =>
+    child.lines.filter((l) => l.stream === stream).map((l) => l.text).join("\n");
+  return { code: status.code, stdout: text("stdout"), stderr: text("stderr") };
+}
+
+/** Starts `ccbt ARGS...` in the background (for seeders); close it when done. */
+export function startCcbt(args: readonly string[], options: CcbtOptions = {}): ManagedProcess {
+  return ManagedProcess.spawn(Deno.execPath(), {
+    args: denoArgs(args, options),
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...options.env },
+    hardTimeoutMs: options.timeoutMs ?? 120_000,
+  });
+}
+
+/** Parses the NDJSON lines a `--json` run printed on stdout. */
+export function jsonEvents(stdout: string): Record<string, unknown>[] {
+  return stdout.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
+}
