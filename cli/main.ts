@@ -98,6 +98,7 @@ function program(exit: (code: number) => void): Command {
     .requiredOption("-o, --output <dir>", "directory to save the files in")
     .option("--peer <host:port>", "connect to this peer too (repeatable)", parsePeer)
     .option("--port <n>", "listen port (0 = any)", parsePort, 6881)
+    .option("--bind <address>", "address to listen on", "0.0.0.0")
     .option("--no-seed", "exit as soon as all data is verified")
     .option("--seed-ratio <r>", "stop seeding at this upload ratio", parsePositive)
     .option("--seed-time <seconds>", "stop seeding after this many seconds", parsePositive)
@@ -111,6 +112,7 @@ function program(exit: (code: number) => void): Command {
           savePath: opts.output,
           peers: opts.peer ?? [],
           port: opts.port,
+          bind: opts.bind,
           seed: opts.seed,
           seedRatio: opts.seedRatio,
           seedTime: opts.seedTime,
@@ -126,6 +128,7 @@ function program(exit: (code: number) => void): Command {
     .requiredOption("-d, --dir <dir>", "directory holding the torrent's files")
     .option("--peer <host:port>", "connect to this peer too (repeatable)", parsePeer)
     .option("--port <n>", "listen port (0 = any)", parsePort, 6881)
+    .option("--bind <address>", "address to listen on", "0.0.0.0")
     .option("--seed-ratio <r>", "stop seeding at this upload ratio", parsePositive)
     .option("--seed-time <seconds>", "stop seeding after this many seconds", parsePositive)
     .option("--json", "print NDJSON events on stdout instead of progress bars")
@@ -138,6 +141,7 @@ function program(exit: (code: number) => void): Command {
           savePath: opts.dir,
           peers: opts.peer ?? [],
           port: opts.port,
+          bind: opts.bind,
           seed: true,
           seedRatio: opts.seedRatio,
           seedTime: opts.seedTime,

@@ -25,6 +25,8 @@ export interface RunOptions {
   peers: readonly PeerAddress[];
   /** Listen port (0 = any). */
   port: number;
+  /** Listen address (default 0.0.0.0). */
+  bind?: string;
   /** Keep seeding after the download (false: `--no-seed`). */
   seed: boolean;
   /** Stop seeding at this upload ratio (uploaded / size). */
@@ -42,7 +44,11 @@ export interface RunOptions {
  * interrupted, was complete), 1 when a torrent failed, 130 when interrupted before the downloads finished.
  */
 export async function runTorrents(options: RunOptions): Promise<number> {
-  const session = new Session({ listenPort: options.port, hashBackend: options.hashBackend });
+  const session = new Session({
+    listenPort: options.port,
+    listenHost: options.bind,
+    hashBackend: options.hashBackend,
+  });
   await session.start();
   const handles: TorrentHandle[] = [];
   for (const torrent of options.torrents) {

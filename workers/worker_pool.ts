@@ -7,6 +7,7 @@
 
 import type { HashBackend } from "../engine/storage/disk_io.ts";
 import { errorFromObject, type Job, type JobInput, type JobResult } from "./_protocol.ts";
+import { DISK_WORKER_SOURCE } from "./_disk_worker_source.ts";
 
 /** Options of `WorkerPool`. */
 export interface WorkerPoolOptions {
@@ -68,7 +69,7 @@ export class WorkerPool {
       throw new RangeError(`Cannot start worker pool: ${options.workers} workers`);
     }
     for (let i = 0; i < options.workers; i++) {
-      const worker = new Worker(new URL("./disk_worker.ts", import.meta.url).href, { type: "module" });
+      const worker = new Worker(workerUrl(), { type: "module" });
       const slot: Slot = { worker, load: 0, alive: true };
       worker.onmessage = (event: MessageEvent<JobResult>) => this.#settle(event.data);
       worker.onerror = (event: ErrorEvent) => {
@@ -177,4 +178,15 @@ export class WorkerPool {
       `Cannot run ${type}: ${this.#closed ? "the worker pool is closed" : "no disk worker is alive"}`,
     );
   }
+}
+
+let blobUrl: string | undefined;
+
+/**
+ * A blob URL of the bundled disk worker (workers/_disk_worker_source.ts), made once per process. Blob workers need
+ * no read permission for their modules, so permission-scoped runs work, and `deno compile` needs no `--include`.
+ */
+function workerUrl(): string {
+  blobUrl ??= URL.createObjectURL(new Blob([DISK_WORKER_SOURCE], { type: "text/javascript" }));
+  return blobUrl;
 }

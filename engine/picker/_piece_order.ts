@@ -186,18 +186,18 @@ export class PieceOrder {
   }
 
   /**
-   * Queues every piece in `0..pieceCount - 1` for which `include` is true, under `key`, in random order. Only for a
-   * new, empty order.
+   * Queues every piece in `0..pieceCount - 1` for which `include` is true, under `keyOf(piece)`, in random order
+   * within each key. Only for a new, empty order.
    */
-  fill(key: number, include: (index: number) => boolean): void {
-    const list = this.#buckets[key] = new IndexList(this.#bucketOf.length);
+  fill(include: (index: number) => boolean, keyOf: (index: number) => number): void {
+    const list = this.#buckets[0] = new IndexList(this.#bucketOf.length);
     for (let i = 0; i < this.#bucketOf.length; i++) {
       if (!include(i)) continue;
       list.data[list.length++] = i;
-      this.#bucketOf[i] = key;
+      this.#bucketOf[i] = 0;
     }
     this.#size = list.length;
-    this.rebuild(() => key);
+    this.rebuild(keyOf);
   }
 
   /**

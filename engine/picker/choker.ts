@@ -76,6 +76,7 @@ export class Choker {
   #optimisticSince = -Infinity;
 
   /**
+   * Creates a choker with no optimistic unchoke yet.
    * @param options See {@link ChokerOptions}.
    * @throws {RangeError} When `uploadSlots` is not a non-negative integer or `optimisticInterval` is negative.
    */

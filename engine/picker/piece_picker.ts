@@ -6,8 +6,9 @@
  */
 
 import { Bitfield } from "./bitfield.ts";
+import { BlockGeometry } from "./_block_geometry.ts";
 import { MISSING, PartialPiece, RECEIVED, REQUESTED } from "./_partial_piece.ts";
-import { PieceOrder } from "./_piece_order.ts";
+import { MAX_PIECE_PRIORITY, RarestFirst } from "./_rarest_first.ts";
 
 /** One block request, as in the BEP 3 `request` message: offsets and length in bytes. */
 export interface BlockRequest {
@@ -53,30 +54,11 @@ export interface PiecePickerOptions {
 
 /** Priority of every piece until changed: libtorrent's default. */
 export const DEFAULT_PIECE_PRIORITY = 4;
-/** Highest piece priority. */
-export const MAX_PIECE_PRIORITY = 7;
-/**
- * Availability levels that order pieces; pieces held by this many bitfield peers or more count as equally common.
- * Keeps a scan over the order to `7 × 256` bucket checks plus the pieces it visits.
- */
-const AVAILABILITY_LEVELS = 256;
-/** A peer holding fewer than `1 / SPARSE_RATIO` of the queued pieces is searched by its own bits, not the order. */
-const SPARSE_RATIO = 8;
-/** A bitfield with more than `1 / BULK_RATIO` of the queued pieces re-keys the order in one rebuild. */
-const BULK_RATIO = 4;
-/** Most blocks of finished partial pieces kept for reuse (a few hundred KiB of block state at most). */
+/** Most blocks of finished partial pieces kept for reuse (under 100 KiB of block state). */
 const SPARE_BLOCKS = 8192;
 const MAX_PEER_KEY = 0x7fffffff;
 
-/** Calls `fn` with every set piece of `bitfield`, ascending; skips zero bytes. */
-function forEachSet(bitfield: Bitfield, fn: (index: number) => void): void {
-  const bytes = bitfield.bytes;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (b === 0) continue;
-    for (let bit = 0; bit < 8; bit++) if ((b & (0x80 >> bit)) !== 0) fn(i * 8 + bit);
-  }
-}
+export { MAX_PIECE_PRIORITY };
 
 /**
  * Chooses which blocks to request from which peer, and keeps track of every outstanding request.
@@ -118,65 +100,41 @@ export class PiecePicker {
   readonly have: Bitfield;
   #needed: Bitfield;
   #priority: Uint8Array;
-  #availability: Uint16Array;
-  #seeds = 0;
-  #order: PieceOrder;
+  #rarity: RarestFirst;
   #partials = new Map<number, PartialPiece>();
   /** Partial pieces with missing blocks: the only ones a normal pick looks at. */
   #open = new Set<PartialPiece>();
   /** Finished partial pieces kept for reuse: allocating block state per piece dominated picking small pieces. */
   #spares: PartialPiece[] = [];
-  /** Availability changed in bulk: the order's keys are stale until rebuilt. */
-  #dirty = false;
   #peerRequests = new Map<PeerKey, Set<number>>();
   #missingBlocks = 0;
-  #blocksPerPiece: number;
+  #geometry: BlockGeometry;
   #endgameSlots: number;
 
   /**
+   * Creates a picker with nothing had and every piece wanted at priority 4.
    * @param options Torrent geometry; see {@link PiecePickerOptions}.
    * @throws {RangeError} When a size is not a positive integer (pieceCount may be 0 with totalLength 0), or
-   *   `pieceCount` is not `ceil(totalLength / pieceLength)`, or more than 2^31 blocks would be needed.
+   *   `pieceCount` is not `ceil(totalLength / pieceLength)`.
    */
   constructor(options: PiecePickerOptions) {
     const { pieceCount, pieceLength, totalLength, blockSize = 16384, endgameRequestsPerBlock = 2 } = options;
-    for (const [name, value] of [["pieceLength", pieceLength], ["blockSize", blockSize]] as const) {
-      if (!Number.isSafeInteger(value) || value <= 0) {
-        throw new RangeError(`Cannot create piece picker: ${name} ${value} is not a positive integer`);
-      }
-    }
-    if (!Number.isSafeInteger(totalLength) || totalLength < 0) {
-      throw new RangeError(
-        `Cannot create piece picker: totalLength ${totalLength} is not a non-negative integer`,
-      );
-    }
-    if (pieceCount !== Math.ceil(totalLength / pieceLength)) {
-      throw new RangeError(
-        `Cannot create piece picker: ${pieceCount} pieces do not cover ${totalLength} bytes in ${pieceLength}-byte pieces`,
-      );
-    }
     if (!Number.isInteger(endgameRequestsPerBlock) || endgameRequestsPerBlock < 1) {
       throw new RangeError(
         `Cannot create piece picker: endgameRequestsPerBlock ${endgameRequestsPerBlock} is not a positive integer`,
       );
     }
+    this.#geometry = new BlockGeometry(pieceCount, { pieceLength, totalLength, blockSize });
     this.pieceCount = pieceCount;
     this.pieceLength = pieceLength;
     this.totalLength = totalLength;
     this.blockSize = blockSize;
-    this.#blocksPerPiece = Math.ceil(pieceLength / blockSize);
     this.#endgameSlots = endgameRequestsPerBlock;
     this.have = new Bitfield(pieceCount);
     this.#needed = new Bitfield(pieceCount);
     this.#needed.setAll();
     this.#priority = new Uint8Array(pieceCount).fill(DEFAULT_PIECE_PRIORITY);
-    this.#availability = new Uint16Array(pieceCount);
-    this.#order = new PieceOrder(
-      pieceCount,
-      MAX_PIECE_PRIORITY * AVAILABILITY_LEVELS,
-      options.random ?? Math.random,
-    );
-    this.#order.fill(this.#key(DEFAULT_PIECE_PRIORITY, 0), () => true);
+    this.#rarity = new RarestFirst(this.#priority, options.random ?? Math.random);
   }
 
   // --- geometry ---
@@ -187,7 +145,7 @@ export class PiecePicker {
    */
   pieceSize(index: number): number {
     this.#checkIndex(index);
-    return index === this.pieceCount - 1 ? this.totalLength - index * this.pieceLength : this.pieceLength;
+    return this.#geometry.pieceSize(index);
   }
 
   /**
@@ -195,7 +153,8 @@ export class PiecePicker {
    * @throws {RangeError} When `index` is outside `0..pieceCount - 1`.
    */
   blockCount(index: number): number {
-    return Math.ceil(this.pieceSize(index) / this.blockSize);
+    this.#checkIndex(index);
+    return this.#geometry.blockCount(index);
   }
 
   // --- availability ---
@@ -207,13 +166,7 @@ export class PiecePicker {
    */
   addAvailability(bitfield: Bitfield): void {
     this.#checkBitfield(bitfield);
-    const availability = this.#availability;
-    forEachSet(bitfield, (i) => {
-      if (availability[i] === 0xffff) {
-        throw new RangeError(`Cannot count availability of piece ${i}: overflow`);
-      }
-    });
-    this.#bulkChange(bitfield, 1);
+    this.#rarity.addBitfield(bitfield, 1);
   }
 
   /**
@@ -222,13 +175,7 @@ export class PiecePicker {
    */
   removeAvailability(bitfield: Bitfield): void {
     this.#checkBitfield(bitfield);
-    const availability = this.#availability;
-    forEachSet(bitfield, (i) => {
-      if (availability[i] === 0) {
-        throw new RangeError(`Cannot uncount availability of piece ${i}: not counted`);
-      }
-    });
-    this.#bulkChange(bitfield, -1);
+    this.#rarity.addBitfield(bitfield, -1);
   }
 
   /**
@@ -237,15 +184,12 @@ export class PiecePicker {
    */
   incrementAvailability(index: number): void {
     this.#checkIndex(index);
-    if (this.#availability[index] === 0xffff) {
-      throw new RangeError(`Cannot count availability of piece ${index}: overflow`);
-    }
-    this.#changeAvailability(index, 1);
+    this.#rarity.increment(index);
   }
 
   /** Counts a peer that has every piece (a seed, or BEP 6 `have_all`); it does not change the order. */
   addSeed(): void {
-    this.#seeds++;
+    this.#rarity.addSeed();
   }
 
   /**
@@ -253,8 +197,7 @@ export class PiecePicker {
    * @throws {RangeError} When no seed is counted.
    */
   removeSeed(): void {
-    if (this.#seeds === 0) throw new RangeError("Cannot remove seed: none counted");
-    this.#seeds--;
+    this.#rarity.removeSeed();
   }
 
   /**
@@ -263,7 +206,7 @@ export class PiecePicker {
    */
   availability(index: number): number {
     this.#checkIndex(index);
-    return this.#availability[index] + this.#seeds;
+    return this.#rarity.count(index) + this.#rarity.seeds;
   }
 
   // --- our data and priorities ---
@@ -277,7 +220,7 @@ export class PiecePicker {
     this.#checkIndex(index);
     if (!this.have.set(index)) return;
     this.#needed.clear(index);
-    this.#order.remove(index);
+    this.#rarity.dequeue(index);
     this.#dropPartial(index);
   }
 
@@ -301,9 +244,7 @@ export class PiecePicker {
     if (partial === undefined) return [];
     const contributors = [...partial.contributors];
     this.#dropPartial(index);
-    if (this.#priority[index] > 0 && !this.have.has(index)) {
-      this.#order.insert(index, this.#key(this.#priority[index], this.#availability[index]));
-    }
+    if (this.#priority[index] > 0 && !this.have.has(index)) this.#rarity.queue(index);
     return contributors;
   }
 
@@ -337,9 +278,9 @@ export class PiecePicker {
       if (old === 0) this.#missingBlocks += partial.missing;
       else if (priority === 0) this.#missingBlocks -= partial.missing;
     } else if (priority === 0) {
-      this.#order.remove(index);
+      this.#rarity.dequeue(index);
     } else {
-      this.#order.insert(index, this.#key(priority, this.#availability[index]));
+      this.#rarity.queue(index);
     }
   }
 
@@ -381,7 +322,7 @@ export class PiecePicker {
    * verified: {@link PiecePicker.pickBlocks} then hands out blocks already requested from other peers.
    */
   get endgame(): boolean {
-    return this.#needed.count > 0 && this.#order.size === 0 && this.#missingBlocks === 0;
+    return this.#needed.count > 0 && this.#rarity.size === 0 && this.#missingBlocks === 0;
   }
 
   /** Number of pieces in progress (with per-block state allocated). */
@@ -422,9 +363,9 @@ export class PiecePicker {
         if (out.length >= max) return out;
       }
     }
-    if (this.#order.size > 0) {
-      this.#rebuildOrder();
-      for (const index of this.#selectNew(peerHas, max - out.length, allowedFast)) {
+    if (this.#rarity.size > 0) {
+      const blockCount = (i: number) => this.#geometry.blockCount(i);
+      for (const index of this.#rarity.select(peerHas, max - out.length, blockCount, allowedFast)) {
         if (out.length >= max) break;
         this.#requestMissing(this.#start(index), peer, out, max);
       }
@@ -440,7 +381,7 @@ export class PiecePicker {
   blockReceived(peer: PeerKey, index: number, begin: number, length: number): BlockReceived {
     const unrequested: BlockReceived = { status: "unrequested", cancel: [], pieceComplete: false };
     if (!Number.isInteger(index) || index < 0 || index >= this.pieceCount) return unrequested;
-    const block = this.#blockOf(index, begin, length);
+    const block = this.#geometry.blockOf(index, begin, length);
     if (this.have.has(index)) {
       return block < 0 ? unrequested : { status: "duplicate", cancel: [], pieceComplete: false };
     }
@@ -449,7 +390,7 @@ export class PiecePicker {
     if (partial.state[block] === RECEIVED) return { status: "duplicate", cancel: [], pieceComplete: false };
     if (!partial.isRequestedFrom(block, peer)) return unrequested;
     const asked = partial.receive(block, peer);
-    const id = this.#blockId(index, block);
+    const id = this.#geometry.blockId(index, block);
     const cancel: PeerKey[] = [];
     for (const p of asked) {
       this.#forgetRequest(p, id);
@@ -468,7 +409,7 @@ export class PiecePicker {
     if (partial === undefined || begin % this.blockSize !== 0) return;
     const block = begin / this.blockSize;
     if (block < 0 || block >= partial.blockCount || !partial.isRequestedFrom(block, peer)) return;
-    this.#forgetRequest(peer, this.#blockId(index, block));
+    this.#forgetRequest(peer, this.#geometry.blockId(index, block));
     if (partial.unrequest(block, peer)) {
       if (this.#priority[index] > 0) this.#missingBlocks++;
       this.#open.add(partial);
@@ -485,9 +426,9 @@ export class PiecePicker {
     if (ids === undefined) return [];
     const dropped: BlockRequest[] = [];
     for (const id of [...ids]) {
-      const index = Math.floor(id / this.#blocksPerPiece);
-      const block = id - index * this.#blocksPerPiece;
-      dropped.push(this.#request(index, block));
+      const index = this.#geometry.pieceOfId(id);
+      const block = id - this.#geometry.blockId(index, 0);
+      dropped.push(this.#geometry.request(index, block));
       this.abortRequest(peer, index, block * this.blockSize);
     }
     this.#peerRequests.delete(peer);
@@ -501,79 +442,10 @@ export class PiecePicker {
 
   // --- internals ---
 
-  #key(priority: number, availability: number): number {
-    return (MAX_PIECE_PRIORITY - priority) * AVAILABILITY_LEVELS +
-      Math.min(availability, AVAILABILITY_LEVELS - 1);
-  }
-
-  #changeAvailability(index: number, delta: number): void {
-    const count = this.#availability[index] += delta;
-    if (!this.#dirty && count < AVAILABILITY_LEVELS && this.#order.has(index)) {
-      this.#order.move(index, this.#key(this.#priority[index], count));
-    }
-  }
-
-  /** Moving a piece costs several times what re-keying it in a rebuild does: past this share, rebuild later. */
-  #bulkChange(bitfield: Bitfield, delta: number): void {
-    if (bitfield.count * BULK_RATIO <= this.#order.size) {
-      forEachSet(bitfield, (i) => this.#changeAvailability(i, delta));
-      return;
-    }
-    const availability = this.#availability;
-    forEachSet(bitfield, (i) => {
-      availability[i] += delta;
-    });
-    this.#dirty = true;
-  }
-
-  #rebuildOrder(): void {
-    if (!this.#dirty) return;
-    this.#dirty = false;
-    const priority = this.#priority;
-    const availability = this.#availability;
-    this.#order.rebuild((i) => this.#key(priority[i], availability[i]));
-  }
-
-  /** Queued pieces to start, in pick order, with at least `blocks` blocks between them when there are enough. */
-  #selectNew(peerHas: Bitfield | "all", blocks: number, allowedFast?: ReadonlySet<number>): number[] {
-    const order = this.#order;
-    if (allowedFast !== undefined || (peerHas !== "all" && peerHas.count * SPARSE_RATIO < order.size)) {
-      const k = Math.ceil(blocks / this.#blocksPerPiece) + 1;
-      const candidates = allowedFast === undefined
-        ? (peerHas as Bitfield).indices()
-        : [...allowedFast].filter((i) => peerHas === "all" || peerHas.has(i));
-      return this.#trim(order.lowestRanked(candidates, k), blocks);
-    }
-    const picked: number[] = [];
-    let total = 0;
-    for (let key = 0; key < order.bucketCount; key++) {
-      // A bitfield peer's pieces are counted in availability, so level 0 holds none of them.
-      if (peerHas !== "all" && key % AVAILABILITY_LEVELS === 0) continue;
-      const size = order.bucketSize(key);
-      for (let j = 0; j < size; j++) {
-        const index = order.pieceAt(key, j);
-        if (peerHas !== "all" && !peerHas.has(index)) continue;
-        picked.push(index);
-        total += this.blockCount(index);
-        if (total >= blocks) return picked;
-      }
-    }
-    return picked;
-  }
-
-  #trim(pieces: number[], blocks: number): number[] {
-    let total = 0;
-    for (let i = 0; i < pieces.length; i++) {
-      total += this.blockCount(pieces[i]);
-      if (total >= blocks) return pieces.slice(0, i + 1);
-    }
-    return pieces;
-  }
-
   #start(index: number): PartialPiece {
-    this.#order.remove(index);
-    const blocks = this.blockCount(index);
-    const spare = blocks === this.#blocksPerPiece ? this.#spares.pop() : undefined;
+    this.#rarity.dequeue(index);
+    const blocks = this.#geometry.blockCount(index);
+    const spare = blocks === this.#geometry.blocksPerPiece ? this.#spares.pop() : undefined;
     spare?.reset(index);
     const partial = spare ?? new PartialPiece(index, blocks, this.#endgameSlots);
     this.#partials.set(index, partial);
@@ -587,8 +459,8 @@ export class PiecePicker {
       if (partial.state[b] !== MISSING) continue;
       partial.request(b, peer);
       this.#missingBlocks--;
-      this.#rememberRequest(peer, this.#blockId(partial.index, b));
-      out.push(this.#request(partial.index, b));
+      this.#rememberRequest(peer, this.#geometry.blockId(partial.index, b));
+      out.push(this.#geometry.request(partial.index, b));
     }
     if (partial.missing === 0) this.#open.delete(partial);
   }
@@ -602,8 +474,8 @@ export class PiecePicker {
           if (partial.state[b] !== REQUESTED || partial.requesterCount(b) !== asked) continue;
           if (partial.isRequestedFrom(b, peer)) continue;
           partial.request(b, peer);
-          this.#rememberRequest(peer, this.#blockId(partial.index, b));
-          out.push(this.#request(partial.index, b));
+          this.#rememberRequest(peer, this.#geometry.blockId(partial.index, b));
+          out.push(this.#geometry.request(partial.index, b));
           if (out.length >= max) return;
         }
       }
@@ -614,9 +486,7 @@ export class PiecePicker {
   #releasePartial(partial: PartialPiece): void {
     const index = partial.index;
     this.#dropPartial(index);
-    if (this.#priority[index] > 0 && !this.have.has(index)) {
-      this.#order.insert(index, this.#key(this.#priority[index], this.#availability[index]));
-    }
+    if (this.#priority[index] > 0 && !this.have.has(index)) this.#rarity.queue(index);
   }
 
   /** Frees a piece's block state and forgets its outstanding requests. */
@@ -624,14 +494,14 @@ export class PiecePicker {
     const partial = this.#partials.get(index);
     if (partial === undefined) return;
     for (const [peer, blocks] of partial.outstanding()) {
-      for (const b of blocks) this.#forgetRequest(peer, this.#blockId(index, b));
+      for (const b of blocks) this.#forgetRequest(peer, this.#geometry.blockId(index, b));
     }
     if (this.#priority[index] > 0) this.#missingBlocks -= partial.missing;
     this.#partials.delete(index);
     this.#open.delete(partial);
     if (
-      partial.blockCount === this.#blocksPerPiece &&
-      (this.#spares.length + 1) * this.#blocksPerPiece <= SPARE_BLOCKS
+      partial.blockCount === this.#geometry.blocksPerPiece &&
+      (this.#spares.length + 1) * partial.blockCount <= SPARE_BLOCKS
     ) {
       this.#spares.push(partial);
     }
@@ -648,23 +518,6 @@ export class PiecePicker {
     if (ids === undefined) return;
     ids.delete(id);
     if (ids.size === 0) this.#peerRequests.delete(peer);
-  }
-
-  #blockId(index: number, block: number): number {
-    return index * this.#blocksPerPiece + block;
-  }
-
-  /** Block number at `begin` if `begin`/`length` are exactly one block of piece `index`, else -1. */
-  #blockOf(index: number, begin: number, length: number): number {
-    if (!Number.isInteger(begin) || begin < 0 || begin % this.blockSize !== 0) return -1;
-    const size = this.pieceSize(index);
-    if (begin >= size || length !== Math.min(this.blockSize, size - begin)) return -1;
-    return begin / this.blockSize;
-  }
-
-  #request(index: number, block: number): BlockRequest {
-    const begin = block * this.blockSize;
-    return { index, begin, length: Math.min(this.blockSize, this.pieceSize(index) - begin) };
   }
 
   #checkIndex(index: number): void {
