@@ -36,7 +36,7 @@ export interface EventLoopDelaySummary {
 export class EventLoopDelaySampler {
   readonly #intervalMs: number;
   readonly #samples: number[] = [];
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #due = 0;
 
   /**
@@ -67,11 +67,12 @@ export class EventLoopDelaySampler {
 
   #arm(): void {
     this.#due = performance.now() + this.#intervalMs;
-    this.#timer = setTimeout(() => {
+    const timer = setTimeout(() => {
       this.#samples.push(Math.max(0, performance.now() - this.#due));
       this.#arm();
     }, this.#intervalMs);
-    Deno.unrefTimer(this.#timer);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
   }
 }
 

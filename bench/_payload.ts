@@ -72,7 +72,12 @@ export async function preparePayload(
   const { bytes, info } = await createTorrent(path, { pieceLength, createdBy: "ccbt bench" });
   await Deno.writeFile(torrentPath, bytes);
   const written = await Deno.stat(path);
-  const fresh: PayloadMeta = { size, pieceLength, mtimeMs: written.mtime?.getTime() ?? 0, infoHash: info.infoHashHex };
+  const fresh: PayloadMeta = {
+    size,
+    pieceLength,
+    mtimeMs: written.mtime?.getTime() ?? 0,
+    infoHash: info.infoHashHex,
+  };
   await Deno.writeTextFile(metaPath, JSON.stringify(fresh));
   return { dataDir, path, name, torrentPath, size, infoHash: info.infoHashHex, reused: false };
 }

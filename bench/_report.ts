@@ -72,9 +72,16 @@ export function formatRun(run: ClientRun): string {
   const head = `${run.client.padEnd(10)} #${run.index}`;
   const eld = run.eventLoopDelay === undefined
     ? ""
-    : `  loop delay p99 ${fixed(run.eventLoopDelay.p99Ms, 1)} ms max ${fixed(run.eventLoopDelay.maxMs, 1)} ms`;
-  const body = `${fixed(run.mibPerSecond, 1)} MiB/s  ${fixed(run.wallSeconds, 2)} s  RSS ${fixed(run.peakRssMiB, 0)} MiB ` +
-    `(anon ${fixed(run.peakAnonMiB, 0)})  CPU ${fixed(run.cpuSeconds, 2)} s  (warm-up ${fixed(run.warmSeconds, 2)} s)${eld}`;
+    : `  loop delay p99 ${fixed(run.eventLoopDelay.p99Ms, 1)} ms max ${
+      fixed(run.eventLoopDelay.maxMs, 1)
+    } ms`;
+  const body =
+    `${fixed(run.mibPerSecond, 1)} MiB/s  ${fixed(run.wallSeconds, 2)} s  RSS ${
+      fixed(run.peakRssMiB, 0)
+    } MiB ` +
+    `(anon ${fixed(run.peakAnonMiB, 0)})  CPU ${fixed(run.cpuSeconds, 2)} s  (warm-up ${
+      fixed(run.warmSeconds, 2)
+    } s)${eld}`;
   return run.failure === null ? `${head}  ${body}` : `${head}  FAIL: ${run.failure}`;
 }
 
@@ -98,7 +105,9 @@ export function formatReport(report: BenchReport): string {
   ];
   const lines = [
     "",
-    `ccbt bench: ${report.sizeMiB} MiB single file, ${report.pieceLength / 1024} KiB pieces, libtorrent seeder on ` +
+    `ccbt bench: ${report.sizeMiB} MiB single file, ${
+      report.pieceLength / 1024
+    } KiB pieces, libtorrent seeder on ` +
     `127.0.0.1; medians of ${ccbt.length} ccbt and ${lt.length} libtorrent runs`,
     "",
     `${"".padEnd(20)}${"ccbt".padStart(12)}${"libtorrent".padStart(12)}${"ccbt/lt".padStart(10)}`,
@@ -106,22 +115,30 @@ export function formatReport(report: BenchReport): string {
   for (const [label, pick, digits] of rows) {
     const a = median(ccbt.map(pick));
     const b = median(lt.map(pick));
-    lines.push(`${label.padEnd(20)}${fixed(a, digits).padStart(12)}${fixed(b, digits).padStart(12)}` +
-      `${fixed(a / b, 2).padStart(10)}`);
+    lines.push(
+      `${label.padEnd(20)}${fixed(a, digits).padStart(12)}${fixed(b, digits).padStart(12)}` +
+        `${fixed(a / b, 2).padStart(10)}`,
+    );
   }
   const delays = ccbt.flatMap((r) => r.eventLoopDelay === undefined ? [] : [r.eventLoopDelay]);
   if (delays.length > 0) {
     lines.push(
       `ccbt event-loop delay (median of runs): mean ${fixed(median(delays.map((d) => d.meanMs)), 2)} ms, ` +
-        `p99 ${fixed(median(delays.map((d) => d.p99Ms)), 1)} ms, max ${fixed(median(delays.map((d) => d.maxMs)), 1)} ms`,
+        `p99 ${fixed(median(delays.map((d) => d.p99Ms)), 1)} ms, max ${
+          fixed(median(delays.map((d) => d.maxMs)), 1)
+        } ms`,
     );
   }
   lines.push("");
   const speed = median(ccbt.map((r) => r.mibPerSecond)) / median(lt.map((r) => r.mibPerSecond));
   const rss = median(ccbt.map((r) => r.peakRssMiB));
-  lines.push(`target: ccbt at least as fast as libtorrent: ${verdict(speed >= 1)} (ratio ${fixed(speed, 2)})`);
-  lines.push(`target: ccbt peak RSS under ${report.rssTargetMiB} MiB: ${verdict(rss < report.rssTargetMiB)} ` +
-    `(${fixed(rss, 0)} MiB)`);
+  lines.push(
+    `target: ccbt at least as fast as libtorrent: ${verdict(speed >= 1)} (ratio ${fixed(speed, 2)})`,
+  );
+  lines.push(
+    `target: ccbt peak RSS under ${report.rssTargetMiB} MiB: ${verdict(rss < report.rssTargetMiB)} ` +
+      `(${fixed(rss, 0)} MiB)`,
+  );
   if (failed.length > 0) {
     lines.push(`FAIL: ${failed.length} run(s) failed:`);
     for (const run of failed) lines.push(`  ${run.client} #${run.index}: ${run.failure}`);
@@ -132,8 +149,10 @@ export function formatReport(report: BenchReport): string {
     for (const algorithm of ["sha1", "sha256"] as const) {
       const of = (backend: string) =>
         report.hashes.find((h) => h.backend === backend && h.algorithm === algorithm)?.mibPerSecond ?? NaN;
-      lines.push(`${algorithm.padEnd(20)}${fixed(of("native"), 0).padStart(12)}${fixed(of("wasm"), 0).padStart(12)}` +
-        `${fixed(of("native") / of("wasm"), 2).padStart(13)}`);
+      lines.push(
+        `${algorithm.padEnd(20)}${fixed(of("native"), 0).padStart(12)}${fixed(of("wasm"), 0).padStart(12)}` +
+          `${fixed(of("native") / of("wasm"), 2).padStart(13)}`,
+      );
     }
   }
   return lines.join("\n");

@@ -92,7 +92,9 @@ export async function runTimed(command: string, options: TimedRunOptions): Promi
           output: child.output,
         };
       }
-      throw new Error(`Cannot read the time report of ${command}: ${JSON.stringify(report)}\n${child.output}`);
+      throw new Error(
+        `Cannot read the time report of ${command}: ${JSON.stringify(report)}\n${child.output}`,
+      );
     }
     return { exitCode: status.code, timedOut, peakAnonKiB, ...parsed, output: child.output };
   } finally {

@@ -130,7 +130,8 @@ export class BarReporter implements Reporter {
 
   constructor(handles: readonly TorrentHandle[]) {
     this.#bars = new cliProgress.MultiBar({
-      format: " {name} |{bar}| {percentage}% | {state} | ↓ {down}/s ↑ {up}/s | {peers} peers | ETA {eta}",
+      format:
+        " {name} |{bar}| {percentage}% | {state} | ↓ {down}/s ↑ {up}/s | {peers} peers | ETA {timeLeft}",
       barCompleteChar: "█",
       barIncompleteChar: "░",
       hideCursor: true,
@@ -150,7 +151,7 @@ export class BarReporter implements Reporter {
       down: formatBytes(s.downloadRate),
       up: formatBytes(s.uploadRate),
       peers: s.peers,
-      eta: formatEta(s.eta),
+      timeLeft: formatEta(s.eta),
     };
     if (name !== undefined) payload.name = name;
     return payload;

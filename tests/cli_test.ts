@@ -27,7 +27,9 @@ function oneLine(stderr: string): string {
 
 Deno.test("ccbt create and ccbt info describe the same torrent", async () => {
   await withTempDir(async (dir) => {
-    await makePayload(join(dir, "pics"), { files: [{ path: "a.jpg", size: 50_000 }, { path: "b/c.png", size: 1 }] });
+    await makePayload(join(dir, "pics"), {
+      files: [{ path: "a.jpg", size: 50_000 }, { path: "b/c.png", size: 1 }],
+    });
     const torrent = join(dir, "pics.torrent");
     const created = await runCcbt([
       "create",
@@ -59,8 +61,14 @@ Deno.test("ccbt create and ccbt info describe the same torrent", async () => {
     equal(parsed.pieceCount, 4);
     equal(parsed.private, true);
     equal(parsed.comment, "holiday");
-    equal(JSON.stringify(parsed.trackers), JSON.stringify([["http://127.0.0.1:1/announce"], ["udp://127.0.0.1:2"]]));
-    equal(JSON.stringify(parsed.files.map((f: { path: string }) => f.path)), JSON.stringify(["pics/a.jpg", "pics/b/c.png"]));
+    equal(
+      JSON.stringify(parsed.trackers),
+      JSON.stringify([["http://127.0.0.1:1/announce"], ["udp://127.0.0.1:2"]]),
+    );
+    equal(
+      JSON.stringify(parsed.files.map((f: { path: string }) => f.path)),
+      JSON.stringify(["pics/a.jpg", "pics/b/c.png"]),
+    );
 
     const text = await runCcbt(["info", torrent]);
     equal(text.code, 0);
@@ -110,7 +118,9 @@ Deno.test("ccbt exits 2 with one clear message for bad usage and bad input", asy
 Deno.test("ccbt download runs with permissions scoped to its directories and 127.0.0.1, and says which is missing", async () => {
   await withTempDir(async (dir) => {
     const data = join(dir, "seed");
-    await makePayload(join(data, "set"), { files: [{ path: "x.bin", size: 200_000 }, { path: "y.bin", size: 999 }] });
+    await makePayload(join(data, "set"), {
+      files: [{ path: "x.bin", size: 200_000 }, { path: "y.bin", size: 999 }],
+    });
     const { bytes, info } = await createTorrent(join(data, "set"), { pieceLength: 16384 });
     const out = join(dir, "out");
     await Deno.mkdir(out);
@@ -122,7 +132,20 @@ Deno.test("ccbt download runs with permissions scoped to its directories and 127
     const peer = `127.0.0.1:${seeder.listenPort}`;
 
     const scoped = await runCcbt(
-      ["download", torrent, "-o", out, "--peer", peer, "--port", "0", "--bind", "127.0.0.1", "--no-seed", "--json"],
+      [
+        "download",
+        torrent,
+        "-o",
+        out,
+        "--peer",
+        peer,
+        "--port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--no-seed",
+        "--json",
+      ],
       { permissions: [`--allow-net=127.0.0.1`, `--allow-read=${out}`, `--allow-write=${out}`] },
     );
     equal(scoped.code, 0, scoped.stderr);
@@ -137,7 +160,19 @@ Deno.test("ccbt download runs with permissions scoped to its directories and 127
     match(oneLine(noNet.stderr), /^ccbt: Permission denied: .*net access/);
 
     const noWrite = await runCcbt(
-      ["download", torrent, "-o", join(dir, "elsewhere"), "--peer", peer, "--port", "0", "--bind", "127.0.0.1", "--no-seed"],
+      [
+        "download",
+        torrent,
+        "-o",
+        join(dir, "elsewhere"),
+        "--peer",
+        peer,
+        "--port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--no-seed",
+      ],
       { permissions: [`--allow-net=127.0.0.1`, `--allow-read=${out}`, `--allow-write=${out}`] },
     );
     equal(noWrite.code, 1);

@@ -90,12 +90,19 @@ Deno.test("libtorrent accepts a torrent made by `ccbt create` and downloads it f
     equal(await libtorrentInfoHash(torrentPath), infoHash, "libtorrent computes the same info-hash");
 
     await using seeder = startCcbt(["seed", torrentPath, "--dir", data, "--port", "0", "--json"]);
-    const listening = await seeder.waitForLine((l) => l.text.includes("listening on port"), { timeoutMs: 20_000 });
+    const listening = await seeder.waitForLine((l) => l.text.includes("listening on port"), {
+      timeoutMs: 20_000,
+    });
     const port = Number(/listening on port (\d+)/.exec(listening.text)![1]);
     await seeder.waitForLine((l) => l.text.includes('"state":"seeding"'), { timeoutMs: 20_000 });
 
     const out = join(dir, "out");
-    const leech = await runLibtorrentLeecher({ torrentPath, saveDir: out, peers: [`127.0.0.1:${port}`], timeoutMs: 60_000 });
+    const leech = await runLibtorrentLeecher({
+      torrentPath,
+      saveDir: out,
+      peers: [`127.0.0.1:${port}`],
+      timeoutMs: 60_000,
+    });
     ok(leech.finished, leech.output);
     await assertSameTree(join(data, "collection"), join(out, "collection"));
   } finally {

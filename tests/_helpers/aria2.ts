@@ -70,6 +70,7 @@ export function startAria2Leecher(options: Aria2LeecherOptions): Aria2Leecher {
       "--summary-interval=0",
       "--show-console-readout=false",
       "--console-log-level=notice",
+      "--enable-color=false",
       `--stop-with-process=${Deno.pid}`,
       ...options.extraArgs ?? [],
       options.torrentPath,
@@ -111,7 +112,9 @@ export function startAria2Leecher(options: Aria2LeecherOptions): Aria2Leecher {
  * @returns Whether aria2 completed the download (exit code 0), and its output.
  * @throws {Deno.errors.NotFound} If `aria2c` is not installed.
  */
-export async function runAria2Leecher(options: Aria2LeecherOptions): Promise<{ finished: boolean; output: string }> {
+export async function runAria2Leecher(
+  options: Aria2LeecherOptions,
+): Promise<{ finished: boolean; output: string }> {
   const leecher = startAria2Leecher(options);
   try {
     const finished = await leecher.finished;

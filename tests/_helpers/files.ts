@@ -109,7 +109,11 @@ export async function makePayload(dir: string, spec: PayloadSpec, seed = 1): Pro
  * await Deno.remove(b, { recursive: true });
  * ```
  */
-export async function assertSameTree(dirA: string, dirB: string, options: SameTreeOptions = {}): Promise<void> {
+export async function assertSameTree(
+  dirA: string,
+  dirB: string,
+  options: SameTreeOptions = {},
+): Promise<void> {
   const [filesA, filesB] = await Promise.all([listFiles(dirA), listFiles(dirB)]);
   const skip = (path: string, size: number | undefined) =>
     (options.ignore?.(path) ?? false) || (options.ignoreEmptyFiles === true && size === 0);
@@ -171,7 +175,9 @@ async function listFiles(root: string): Promise<Map<string, number>> {
       } else if (entry.isFile) {
         files.set(child, (await Deno.stat(`${root}/${child}`)).size);
       } else {
-        throw new AssertionError({ message: `Tree ${root} holds ${child}, which is not a file or directory` });
+        throw new AssertionError({
+          message: `Tree ${root} holds ${child}, which is not a file or directory`,
+        });
       }
     }
   };

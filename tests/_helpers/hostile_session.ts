@@ -57,7 +57,9 @@ export class AlertLog {
       };
       const timer = setTimeout(() => {
         finish();
-        const tail = this.alerts.slice(-15).map((a) => JSON.stringify({ ...a, time: undefined })).join("\n  ");
+        const tail = this.alerts.slice(-15).map((a) => JSON.stringify({ ...a, time: undefined })).join(
+          "\n  ",
+        );
         reject(new Error(`No matching alert within ${timeoutMs} ms; last alerts:\n  ${tail}`));
       }, timeoutMs);
       const finish = () => {

@@ -57,7 +57,11 @@ export async function connectAndHandshake(port: number, info: TorrentInfo): Prom
  * On an established connection to a seeder: sends `interested`, waits for `unchoke`, requests the first block of
  * piece 0 and checks the bytes against `data`.
  */
-export async function fetchFirstBlock(peer: ScriptedPeer, data: Uint8Array, timeoutMs = 5_000): Promise<void> {
+export async function fetchFirstBlock(
+  peer: ScriptedPeer,
+  data: Uint8Array,
+  timeoutMs = 5_000,
+): Promise<void> {
   await peer.sendMessages({ type: "interested" });
   await peer.waitForMessage((m) => m.type === "unchoke", timeoutMs);
   const length = Math.min(16384, data.length);
@@ -83,8 +87,13 @@ export interface PlaySeederOptions {
   data: Uint8Array;
   /** Replaces the block sent for a request (e.g. to corrupt one piece); default: the true bytes. */
   blockFor?: (index: number, begin: number, block: Uint8Array) => Uint8Array;
-  /** Bytes sent right after `unchoke`, before any block (unrequested or malformed pieces). */
-  afterUnchoke?: (requests: readonly WireMessage[]) => Uint8Array;
+  /** Bytes sent right after `unchoke` and the leecher's first request, before any block. */
+  afterUnchoke?: () => Uint8Array;
+  /**
+   * A piece left out of the bitfield, so the leecher cannot have requested it when `afterUnchoke` runs; a `have`
+   * for it follows the `afterUnchoke` bytes.
+   */
+  withhold?: number;
   /** Milliseconds to wait for the leecher's first messages (default 5 000). */
   timeoutMs?: number;
 }
@@ -99,20 +108,25 @@ export async function playSeeder(peer: ScriptedPeer, options: PlaySeederOptions)
   const handshake = await peer.readHandshake(timeoutMs);
   equal(hexOf(handshake.infoHash), info.infoHashHex);
   await peer.sendHandshake({ infoHash: info.infoHash });
-  await peer.sendMessages({ type: "bitfield", bitfield: fullBitfield(info.pieceCount) });
+  const bitfield = fullBitfield(info.pieceCount);
+  if (options.withhold !== undefined) bitfield[options.withhold >> 3] &= ~(0x80 >> (options.withhold & 7));
+  await peer.sendMessages({ type: "bitfield", bitfield });
   const early: WireMessage[] = [];
   await peer.waitForMessage((m) => m.type === "interested", timeoutMs, (m) => early.push(m));
   await peer.sendMessages({ type: "unchoke" });
   const pending: WireMessage[] = early.filter((m) => m.type === "request");
   if (options.afterUnchoke !== undefined) {
-    // Let the leecher's first requests arrive, so the bytes can target blocks it did or did not ask for.
     pending.push(await peer.waitForMessage((m) => m.type === "request", timeoutMs));
-    await peer.send(options.afterUnchoke(pending));
+    await peer.send(options.afterUnchoke());
   }
+  if (options.withhold !== undefined) await peer.sendMessages({ type: "have", index: options.withhold });
   let served = 0;
   const serve = async (m: WireMessage) => {
     if (m.type !== "request") return;
-    const block = data.subarray(m.index * info.pieceLength + m.begin, m.index * info.pieceLength + m.begin + m.length);
+    const block = data.subarray(
+      m.index * info.pieceLength + m.begin,
+      m.index * info.pieceLength + m.begin + m.length,
+    );
     const bytes = options.blockFor?.(m.index, m.begin, block) ?? block;
     await peer.sendMessages({ type: "piece", index: m.index, begin: m.begin, block: bytes });
     served++;

@@ -22,8 +22,11 @@ export interface LtEvent {
 
 /** A torrent as libtorrent sees it (`create` and `infohash` subcommands). */
 export interface LtTorrentSummary {
-  /** v1 info-hash, 40 lowercase hex characters (`null` for a v2-only torrent). */
-  infoHash: string | null;
+  /**
+   * The info-hash used on the wire and with trackers, 40 lowercase hex characters: the v1 info-hash, or the
+   * v2 info-hash truncated to 20 bytes for a v2-only torrent (BEP 52).
+   */
+  infoHash: string;
   /** v2 info-hash, 64 lowercase hex characters, or `null` for a v1-only torrent. */
   infoHashV2: string | null;
   /** The `name` of the info dictionary. */
@@ -231,23 +234,26 @@ export async function libtorrentCreate(
   outPath: string,
   options: LibtorrentCreateOptions = {},
 ): Promise<LtTorrentSummary> {
-  const args = ["create", path, outPath, `--${options.kind === undefined ? "v1-only" : kindFlag(options.kind)}`];
+  const args = [
+    "create",
+    path,
+    outPath,
+    `--${options.kind === undefined ? "v1-only" : kindFlag(options.kind)}`,
+  ];
   if (options.pieceLength !== undefined) args.push("--piece-length", String(options.pieceLength));
   for (const tracker of options.trackers ?? []) args.push("--tracker", tracker);
   return summary(await runOnce(args, options.timeoutMs ?? 60_000));
 }
 
 /**
- * Reads a .torrent with libtorrent and returns its v1 info-hash.
+ * Reads a .torrent with libtorrent and returns its info-hash as used on the wire.
  *
  * @param torrentPath The .torrent file.
- * @returns The v1 info-hash, 40 lowercase hex characters.
- * @throws {Error} If libtorrent cannot parse the file, or it is v2-only.
+ * @returns The v1 info-hash (the truncated v2 one for a v2-only torrent), 40 lowercase hex characters.
+ * @throws {Error} If libtorrent cannot parse the file.
  */
 export async function libtorrentInfoHash(torrentPath: string): Promise<string> {
-  const info = summary(await runOnce(["infohash", torrentPath], 30_000));
-  if (info.infoHash === null) throw new Error(`Cannot get v1 info-hash of ${torrentPath}: torrent is v2-only`);
-  return info.infoHash;
+  return summary(await runOnce(["infohash", torrentPath], 30_000)).infoHash;
 }
 
 function kindFlag(kind: "v1" | "hybrid" | "v2"): string {
@@ -256,7 +262,7 @@ function kindFlag(kind: "v1" | "hybrid" | "v2"): string {
 
 function summary(event: LtEvent): LtTorrentSummary {
   return {
-    infoHash: event.info_hash as string | null,
+    infoHash: String(event.info_hash),
     infoHashV2: event.info_hash_v2 as string | null,
     name: String(event.name),
     totalSize: Number(event.total_size),

@@ -257,7 +257,8 @@ def cmd_create(args):
 def describe(ti):
     hashes = ti.info_hashes()
     return {
-        "info_hash": str(hashes.v1) if hashes.has_v1() else None,
+        # The 20-byte info-hash used on the wire and with trackers: v1, or the truncated v2 (BEP 52).
+        "info_hash": str(hashes.v1) if hashes.has_v1() else str(hashes.v2)[:40],
         "info_hash_v2": str(hashes.v2) if hashes.has_v2() else None,
         "name": ti.name(),
         "total_size": ti.total_size(),

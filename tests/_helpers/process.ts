@@ -164,7 +164,9 @@ export class ManagedProcess {
    * @throws {Error} If the process exits first or the timeout passes; the message ends with the output.
    */
   waitForLine(test: (line: OutputLine) => boolean, options: WaitForLineOptions): Promise<OutputLine> {
-    const seen = this.#history.find((l) => (options.stream === undefined || l.stream === options.stream) && test(l));
+    const seen = this.#history.find((l) =>
+      (options.stream === undefined || l.stream === options.stream) && test(l)
+    );
     if (seen) return Promise.resolve(seen);
     if (this.#exitStatus) {
       return Promise.reject(this.#failure(`it exited with code ${this.#exitStatus.code}`));
@@ -210,7 +212,7 @@ export class ManagedProcess {
   async #stop(signal: Deno.Signal, graceMs: number): Promise<Deno.CommandStatus> {
     if (this.#exitStatus) return this.#exitStatus;
     this.#signal(signal);
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const graceOver = new Promise<"grace_over">((resolve) => {
       timer = setTimeout(() => resolve("grace_over"), graceMs);
     });
@@ -260,7 +262,9 @@ export class ManagedProcess {
   #push(line: OutputLine): void {
     if (line.text.trim() === "") return;
     this.#history.push(line);
-    if (this.#history.length > this.#historyLines) this.#history.splice(0, this.#history.length - this.#historyLines);
+    if (this.#history.length > this.#historyLines) {
+      this.#history.splice(0, this.#history.length - this.#historyLines);
+    }
     try {
       this.#onLine?.(line);
     } catch {

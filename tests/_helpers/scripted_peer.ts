@@ -40,7 +40,12 @@ export function scriptedPeerId(): Uint8Array {
  * Races `promise` against a timer; on timeout calls `onTimeout` (which should cancel the work, e.g. close the
  * socket) and rejects. The timer is always cleared, so no op outlives the call.
  */
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
+async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  onTimeout: () => void,
+): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -144,7 +149,9 @@ export class ScriptedPeer {
           const handshake = this.#decoder.nextHandshake();
           if (handshake !== null) return handshake;
           if (!await this.#fill()) {
-            throw new Error(`Peer closed after ${this.#decoder.buffered} of ${HANDSHAKE_LENGTH} handshake bytes`);
+            throw new Error(
+              `Peer closed after ${this.#decoder.buffered} of ${HANDSHAKE_LENGTH} handshake bytes`,
+            );
           }
         }
       })(),

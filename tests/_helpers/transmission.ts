@@ -51,7 +51,9 @@ const COMPLETE_LINE = /State changed from "Incomplete" to "Complete"|^Seeding, /
  * @returns The running leecher; close it (or `await using`) when done.
  * @throws {Error} If Transmission exits or does not listen within 30 s.
  */
-export async function startTransmissionLeecher(options: TransmissionLeecherOptions): Promise<TransmissionLeecher> {
+export async function startTransmissionLeecher(
+  options: TransmissionLeecherOptions,
+): Promise<TransmissionLeecher> {
   const port = options.port ?? freeTcpPort();
   const configDir = await Deno.makeTempDir({ prefix: "ccbt_transmission_" });
   const settings = {
@@ -77,7 +79,17 @@ export async function startTransmissionLeecher(options: TransmissionLeecherOptio
   const finished = new Promise<boolean>((resolve) => settle = resolve);
   // stdbuf: transmission-cli prints its progress line with printf and no newline; unbuffered, it arrives live.
   const process = ManagedProcess.spawn("stdbuf", {
-    args: ["-o0", "transmission-cli", "-w", options.saveDir, "-p", String(port), "-g", configDir, options.torrentPath],
+    args: [
+      "-o0",
+      "transmission-cli",
+      "-w",
+      options.saveDir,
+      "-p",
+      String(port),
+      "-g",
+      configDir,
+      options.torrentPath,
+    ],
     hardTimeoutMs: options.timeoutMs + 15_000,
     onLine: (line) => {
       if (COMPLETE_LINE.test(line.text)) settle(true);
@@ -100,7 +112,10 @@ export async function startTransmissionLeecher(options: TransmissionLeecherOptio
     settle(false);
   });
   try {
-    await process.waitForLine((l) => /^(Progress|Seeding)/.test(l.text), { timeoutMs: 30_000, stream: "stdout" });
+    await process.waitForLine((l) => /^(Progress|Seeding)/.test(l.text), {
+      timeoutMs: 30_000,
+      stream: "stdout",
+    });
     await waitForTcpPort(port, { timeoutMs: 10_000, process });
   } catch (error) {
     await close();
