@@ -29,6 +29,10 @@ export interface ClientRun {
   peakAnonMiB: number;
   /** User + system CPU seconds. */
   cpuSeconds: number;
+  /** CPU seconds the libtorrent seeder used during the run. */
+  seederCpuSeconds: number;
+  /** CPU seconds everything else on the machine used during the run (other processes compete for the cores). */
+  otherCpuSeconds: number;
   /** Seconds the memory warm-up before this run took. */
   warmSeconds: number;
   /** The main isolate's event-loop delay (ccbt only, when measured). */
@@ -70,19 +74,21 @@ export function median(values: readonly number[]): number {
  */
 export function formatRun(run: ClientRun): string {
   const head = `${run.client.padEnd(10)} #${run.index}`;
-  const eld = run.eventLoopDelay === undefined
-    ? ""
-    : `  loop delay p99 ${fixed(run.eventLoopDelay.p99Ms, 1)} ms max ${
-      fixed(run.eventLoopDelay.maxMs, 1)
-    } ms`;
-  const body =
-    `${fixed(run.mibPerSecond, 1)} MiB/s  ${fixed(run.wallSeconds, 2)} s  RSS ${
-      fixed(run.peakRssMiB, 0)
-    } MiB ` +
-    `(anon ${fixed(run.peakAnonMiB, 0)})  CPU ${fixed(run.cpuSeconds, 2)} s  (warm-up ${
-      fixed(run.warmSeconds, 2)
-    } s)${eld}`;
-  return run.failure === null ? `${head}  ${body}` : `${head}  FAIL: ${run.failure}`;
+  if (run.failure !== null) return `${head}  FAIL: ${run.failure}`;
+  const parts = [
+    `${fixed(run.mibPerSecond, 1)} MiB/s`,
+    `${fixed(run.wallSeconds, 2)} s`,
+    `RSS ${fixed(run.peakRssMiB, 0)} MiB (anon ${fixed(run.peakAnonMiB, 0)})`,
+    `CPU ${fixed(run.cpuSeconds, 2)} s`,
+    `seeder ${fixed(run.seederCpuSeconds, 2)} s`,
+    `others ${fixed(run.otherCpuSeconds, 2)} s`,
+    `warm-up ${fixed(run.warmSeconds, 2)} s`,
+  ];
+  const delay = run.eventLoopDelay;
+  if (delay !== undefined) {
+    parts.push(`loop delay p99 ${fixed(delay.p99Ms, 1)} max ${fixed(delay.maxMs, 1)} ms`);
+  }
+  return `${head}  ${parts.join("  ")}`;
 }
 
 /**
@@ -102,6 +108,8 @@ export function formatReport(report: BenchReport): string {
     ["peak RSS MiB", (r) => r.peakRssMiB, 0],
     ["peak anon RSS MiB", (r) => r.peakAnonMiB, 0],
     ["CPU s (user+sys)", (r) => r.cpuSeconds, 2],
+    ["seeder CPU s", (r) => r.seederCpuSeconds, 2],
+    ["other CPU s", (r) => r.otherCpuSeconds, 2],
   ];
   const lines = [
     "",
@@ -127,6 +135,15 @@ export function formatReport(report: BenchReport): string {
         `p99 ${fixed(median(delays.map((d) => d.p99Ms)), 1)} ms, max ${
           fixed(median(delays.map((d) => d.maxMs)), 1)
         } ms`,
+    );
+  }
+  const others = median(report.runs.map((r) => r.otherCpuSeconds));
+  if (others > 0.5) {
+    lines.push(
+      `warning: other processes used ${
+        fixed(others, 2)
+      } CPU s per run (median) on this machine: the clients ` +
+        `competed for the cores, so the times are noisy`,
     );
   }
   lines.push("");

@@ -41,7 +41,7 @@ export interface TimedRun {
   wallSeconds: number;
   /** Peak resident set, KiB (`ru_maxrss`). */
   maxRssKiB: number;
-  /** Peak `RssAnon` seen by 100 ms sampling, KiB (0 when never sampled). */
+  /** Peak `RssAnon` seen by 100 ms sampling, KiB (NaN when never sampled, e.g. without `--allow-all`). */
   peakAnonKiB: number;
   /** User CPU seconds, all threads. */
   userSeconds: number;
@@ -69,10 +69,11 @@ export async function runTimed(command: string, options: TimedRunOptions): Promi
     historyLines: 200,
   });
   options.track?.(child);
-  let peakAnonKiB = 0;
+  let peakAnonKiB = NaN;
   const sampler = setInterval(() => {
     const leaf = leafPid(child.pid);
-    if (leaf !== undefined) peakAnonKiB = Math.max(peakAnonKiB, readStatusKiB(leaf, "RssAnon"));
+    const anon = leaf === undefined ? undefined : readStatusKiB(leaf, "RssAnon");
+    if (anon !== undefined) peakAnonKiB = Number.isNaN(peakAnonKiB) ? anon : Math.max(peakAnonKiB, anon);
   }, SAMPLE_INTERVAL_MS);
   try {
     const status = await child.status;
@@ -145,12 +146,13 @@ function firstChild(pid: number): number | undefined {
   }
 }
 
-function readStatusKiB(pid: number, field: string): number {
+/** A `kB` field of `/proc/PID/status` in KiB, or `undefined` when unreadable (`/proc/PID` needs `--allow-all`). */
+function readStatusKiB(pid: number, field: string): number | undefined {
   try {
     const text = Deno.readTextFileSync(`/proc/${pid}/status`);
     const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(text);
-    return match === null ? 0 : Number(match[1]);
+    return match === null ? undefined : Number(match[1]);
   } catch {
-    return 0;
+    return undefined;
   }
 }

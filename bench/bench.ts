@@ -24,6 +24,7 @@ import {
 } from "../tests/_helpers/libtorrent.ts";
 import type { ManagedProcess } from "../tests/_helpers/process.ts";
 import type { EventLoopDelaySummary } from "./_event_loop_delay.ts";
+import { findChildPid, machineBusySeconds, processCpuSeconds } from "./_cpu_usage.ts";
 import { measureHashThroughput } from "./_hash_throughput.ts";
 import { type Payload, preparePayload } from "./_payload.ts";
 import { type ClientName, type ClientRun, formatReport, formatRun } from "./_report.ts";
@@ -146,9 +147,9 @@ function libtorrentCommand(payload: Payload, outDir: string, seederPort: number)
 async function timeOneRun(
   client: ClientName,
   index: number,
-  context: { options: BenchOptions; payload: Payload; seeder: LibtorrentSeeder },
+  context: { options: BenchOptions; payload: Payload; seeder: LibtorrentSeeder; seederPid?: number },
 ): Promise<ClientRun> {
-  const { options, payload, seeder } = context;
+  const { options, payload, seeder, seederPid } = context;
   const outDir = `${options.dir}/out`;
   const eldFile = `${options.dir}/eld.json`;
   await Deno.remove(outDir, { recursive: true }).catch(() => {});
@@ -160,6 +161,8 @@ async function timeOneRun(
     ? [Deno.execPath(), ccbtCommand(options, payload, outDir, seeder.port)]
     : [LT_PYTHON, libtorrentCommand(payload, outDir, seeder.port)];
   let tracked: ManagedProcess | undefined;
+  const seederBefore = seederPid === undefined ? NaN : processCpuSeconds(seederPid);
+  const machineBefore = machineBusySeconds();
   const timed: TimedRun = await runTimed(command, {
     args,
     timeFile: `${options.dir}/time.txt`,
@@ -171,6 +174,10 @@ async function timeOneRun(
       if (process !== undefined) running.add(process);
     },
   });
+
+  const machineCpu = machineBusySeconds() - machineBefore;
+  const seederCpu = seederPid === undefined ? NaN : processCpuSeconds(seederPid) - seederBefore;
+  const cpuSeconds = timed.userSeconds + timed.systemSeconds;
 
   let failure: string | null = null;
   if (timed.timedOut) failure = `Timed out after ${options.timeout} s`;
@@ -195,10 +202,20 @@ async function timeOneRun(
     mibPerSecond: payload.size / MIB / timed.wallSeconds,
     peakRssMiB: timed.maxRssKiB / 1024,
     peakAnonMiB: timed.peakAnonKiB / 1024,
-    cpuSeconds: timed.userSeconds + timed.systemSeconds,
+    cpuSeconds,
+    seederCpuSeconds: seederCpu,
+    otherCpuSeconds: Math.max(0, machineCpu - cpuSeconds - (Number.isNaN(seederCpu) ? 0 : seederCpu)),
     warmSeconds,
     eventLoopDelay,
   };
+}
+
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
 }
 
 async function stopAll(): Promise<void> {
@@ -227,13 +244,14 @@ async function bench(options: BenchOptions): Promise<number> {
     seedMode: true,
   });
   running.add(seeder);
-  console.log(`seeder: libtorrent on 127.0.0.1:${seeder.port}`);
+  const seederPid = findChildPid("lt_peer.py seed");
+  console.log(`seeder: libtorrent on 127.0.0.1:${seeder.port}; load average ${loadAverage()}`);
 
   const runs: ClientRun[] = [];
   try {
     for (let index = 1; index <= options.runs; index++) {
       for (const client of ["ccbt", "libtorrent"] as const) {
-        const run = await timeOneRun(client, index, { options, payload, seeder });
+        const run = await timeOneRun(client, index, { options, payload, seeder, seederPid });
         console.log(formatRun(run));
         runs.push(run);
       }

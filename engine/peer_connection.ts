@@ -138,7 +138,8 @@ export class PeerConnection {
   #invalidRequests = 0;
   #uploadQueue: QueuedRequest[] = [];
   #uploadsReading = 0;
-  #chokedAt = 0;
+  // A peer we never unchoked has no requests in flight to excuse: the 2 s grace starts at a choke.
+  #chokedAt = -Infinity;
 
   constructor(options: PeerConnectionOptions) {
     this.key = options.key;

@@ -268,14 +268,12 @@ export class Session {
         return;
       }
       torrent.acceptIncoming(conn, decoder, handshake, name);
-    } catch (error) {
+    } catch {
       this.#incoming.delete(conn);
-      if (!(error instanceof PeerProtocolError)) {
-        try {
-          conn.close();
-        } catch {
-          // Already closed.
-        }
+      try {
+        conn.close();
+      } catch {
+        // Already closed by the handshake timeout.
       }
     }
   }

@@ -11,6 +11,7 @@ import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
 import type { ByteTransport, PeerConnection, PeerDelegate } from "./peer_connection.ts";
 import { Choker, PiecePicker, requestQueueSize } from "./picker/mod.ts";
 import type { StorageFile } from "./storage/disk_io.ts";
+import { checkRealPathInside } from "./storage/check_real_path.ts";
 import { TorrentAnnouncer } from "./torrent_announcer.ts";
 import type { TorrentStatus } from "./torrent_status.ts";
 import type { AnnounceEvent, PeerAddress } from "./tracker/mod.ts";
@@ -120,6 +121,7 @@ export class Torrent implements PeerDelegate {
       offset: file.offset,
     }));
     try {
+      for (const file of files) await checkRealPathInside(this.savePath, file.path);
       this.#storageId = await this.#ctx.diskIo.addStorage({
         files,
         pieceLength: this.info.pieceLength,

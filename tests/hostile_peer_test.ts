@@ -8,7 +8,7 @@
 import { equal, ok } from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
-import { type Alert, Session, type TorrentInfo } from "../mod.ts";
+import { type Alert, Session, type SessionOptions, type TorrentInfo } from "../mod.ts";
 import {
   AlertLog,
   delay,
@@ -21,7 +21,6 @@ import {
   connectAndHandshake,
   fetchFirstBlock,
   frame,
-  fullBitfield,
   playSeeder,
   probeSeeder,
   u32,
@@ -141,9 +140,10 @@ function disconnectOf(peer: string) {
 /** Runs `fn` with a seeding session of a fresh small torrent, closing everything afterwards. */
 async function withSeeder(
   fn: (ctx: { session: Session; log: AlertLog; fx: SmallTorrent; dir: string }) => Promise<void>,
+  options: SessionOptions = { handshakeTimeout: 1000 },
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "ccbt_hostile_peer_" });
-  const session = new Session({ listenHost: "127.0.0.1", listenPort: 0, handshakeTimeout: 1000 });
+  const session = new Session({ listenHost: "127.0.0.1", listenPort: 0, ...options });
   const log = new AlertLog(session);
   try {
     const fx = await makeSmallTorrent(dir, SIZE);
@@ -203,9 +203,7 @@ Deno.test("Session drops each hostile peer and keeps seeding to an honest Sessio
       name: `${MAX_INVALID_REQUESTS + 1} requests while choked drop the peer`,
       ...STEP,
       fn: async () => {
-        // The engine counts choked requests only 2 s after the last choke, and a never-unchoked peer's last
-        // choke is the time origin (performance.now() = 0): wait until the process is older than that.
-        while (performance.now() < 2_500) await delay(100);
+        // A peer we never unchoked gets no grace period: every request it sends counts as invalid.
         using peer = await connectAndHandshake(port, fx.info);
         const name = peer.localName;
         await peer.send(requestBytes([0, 0, 16384], MAX_INVALID_REQUESTS + 1));
@@ -280,20 +278,36 @@ Deno.test("Session closes incoming connections whose handshake is malformed", as
     await badLength.send(
       Uint8Array.of(18, ...new TextEncoder().encode("BitTorrent protoco"), ...new Uint8Array(48)),
     );
-    const lengthOutcome = await badLength.waitForClose(3_000);
+    const lengthOutcome = await badLength.waitForClose(2_000);
     badLength.close();
 
     const badProtocol = await ScriptedPeer.connect(port);
     await badProtocol.send(
       Uint8Array.of(19, ...new TextEncoder().encode("BitTorrent protocoX"), ...new Uint8Array(48)),
     );
-    const protocolOutcome = await badProtocol.waitForClose(3_000);
+    const protocolOutcome = await badProtocol.waitForClose(2_000);
     badProtocol.close();
 
     equal(lengthOutcome, "closed", "pstrlen 18: the session must close the socket");
     equal(protocolOutcome, "closed", "wrong protocol string: the session must close the socket");
     await probeSeeder(port, fx.info, fx.data);
   });
+});
+
+Deno.test("Session refuses incoming connections past maxConnections while handshakes are pending", async () => {
+  // HOSTILE_INPUTS.md case 69: idle sockets must not pile up; with a cap of 5, the 6th and later are closed at
+  // once, long before the 10 s handshake timeout.
+  await withSeeder(async ({ session }) => {
+    const idle = await Promise.all(
+      Array.from({ length: 12 }, () => ScriptedPeer.connect(session.listenPort)),
+    );
+    try {
+      const outcomes = await Promise.all(idle.map((peer) => peer.waitForClose(2_000)));
+      equal(outcomes.filter((o) => o === "closed").length, 7, `outcomes: ${outcomes.join()}`);
+    } finally {
+      for (const peer of idle) peer.close();
+    }
+  }, { maxConnections: 5 });
 });
 
 /** A leecher session with a small torrent and no peers yet. */

@@ -36,8 +36,14 @@ export async function withDeadline<T>(
       timeout,
     )
     : undefined;
+  // Settle as soon as the signal fires, even if `run` is still waiting on something that ignores it.
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+  });
+  const running = run(controller.signal);
+  running.catch(() => {});
   try {
-    return await run(controller.signal);
+    return await Promise.race([running, aborted]);
   } catch (error) {
     if (controller.signal.aborted && controller.signal.reason instanceof TrackerError) {
       throw controller.signal.reason;

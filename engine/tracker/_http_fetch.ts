@@ -69,7 +69,7 @@ export async function fetchTracker(
     } catch (cause) {
       throw new TrackerError(trackerUrl, "Cannot announce: redirect location is not a URL", { cause });
     }
-    const refusal = await refuseRedirect(current, next, options.resolve);
+    const refusal = await refuseRedirect(current, next, { resolve: options.resolve });
     if (refusal !== undefined) throw new TrackerError(trackerUrl, `Cannot announce: ${refusal}`);
     current = next;
   }

@@ -21,14 +21,14 @@ const MAX_TRACKER_ID_BYTES = 256;
  * Parses the body of an HTTP announce reply. Bytes after the top-level dictionary are ignored.
  * @param trackerUrl The announce URL, named in errors.
  * @param body The decoded HTTP body (already capped by the caller).
- * @param ownPeerId Our peer id: BEP 3 peer dicts carrying it are dropped.
+ * @param options.ownPeerId Our peer id: BEP 3 peer dicts carrying it are dropped.
  * @throws {TrackerError} When the body is not bencode, not a dictionary, nests deeper than 8, or carries a
  *   `failure reason` (the message quotes it).
  */
 export function parseHttpAnnounceReply(
   trackerUrl: string,
   body: Uint8Array,
-  ownPeerId?: Uint8Array,
+  { ownPeerId }: { ownPeerId?: Uint8Array } = {},
 ): AnnounceResponse {
   let value: BencodeValue;
   try {

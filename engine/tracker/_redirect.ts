@@ -16,12 +16,12 @@ const RANK = { unusable: 0, loopback: 0, private: 1, public: 2 } as const;
 
 /**
  * Why following a redirect from `from` to `to` is refused, or `undefined` when it is allowed.
- * @param resolve Name lookup for hosts that are not IP literals (default: `Deno.resolveDns` A and AAAA).
+ * @param options.resolve Name lookup for hosts that are not IP literals (default: `Deno.resolveDns` A and AAAA).
  */
 export async function refuseRedirect(
   from: URL,
   to: URL,
-  resolve: HostResolver = resolveHost,
+  { resolve = resolveHost }: { resolve?: HostResolver } = {},
 ): Promise<string | undefined> {
   if (to.protocol !== "http:" && to.protocol !== "https:") {
     return `redirect to a ${to.protocol} URL is not allowed`;

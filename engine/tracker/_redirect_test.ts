@@ -11,7 +11,7 @@ const names: Record<string, string[]> = {
 const resolve = (name: string) => Promise.resolve((names[name] ?? []).map((text) => parseIp(text)!));
 
 async function refused(from: string, to: string): Promise<boolean> {
-  return (await refuseRedirect(new URL(from), new URL(to), resolve)) !== undefined;
+  return (await refuseRedirect(new URL(from), new URL(to), { resolve })) !== undefined;
 }
 
 Deno.test("refuseRedirect() refuses a move to a more local address (SSRF)", async () => {

@@ -3,30 +3,14 @@ import fc from "fast-check";
 import { checkAnnounceRequest, httpAnnounceUrl, percentEncodeBytes } from "./_request.ts";
 import type { AnnounceRequest } from "./types.ts";
 
+function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16));
+}
+
 function request(overrides: Partial<AnnounceRequest> = {}): AnnounceRequest {
   return {
-    infoHash: new Uint8Array([
-      0x00,
-      0x20,
-      0x41,
-      0x7e,
-      0x2d,
-      0x2e,
-      0x5f,
-      0xff,
-      0x25,
-      0x26,
-      0x3d,
-      0x2b,
-      0x2f,
-      0x3f,
-      0x23,
-      0x7a,
-      0x30,
-      0x39,
-      0x80,
-      0x0a,
-    ]),
+    // Unreserved bytes ("A~-._z09") stay as they are; everything else, "%" and "/" included, is escaped.
+    infoHash: fromHex("0020417e2d2e5fff25263d2b2f3f237a3039800a"),
     peerId: new TextEncoder().encode("-CC0100-abcdefghij%k"),
     port: 6881,
     uploaded: 1,

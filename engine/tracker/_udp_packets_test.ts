@@ -60,61 +60,20 @@ Deno.test("replyHeader() reads action and transaction id, refusing packets under
 });
 
 Deno.test("parseUdpAnnounceReply() reads counts, clamps the interval and drops bad peers", () => {
-  const packet = new Uint8Array([
-    0,
-    0,
-    0,
-    1,
-    0,
-    0,
-    0,
-    9,
-    0xff,
-    0xff,
-    0xff,
-    0xff, // interval -1
-    0,
-    0,
-    0,
-    4, // leechers
-    0,
-    0,
-    0,
-    6, // seeders
-    192,
-    0,
-    2,
-    1,
-    0x1a,
-    0xe1,
-    192,
-    0,
-    2,
-    2,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0x1a,
-    0xe1,
-    239,
-    1,
-    1,
-    1,
-    0x1a,
-    0xe1,
-    10,
-    0,
-    0,
-    1,
-    0x1a,
-    0xe2,
-    1,
-    2,
-    3,
-  ]);
+  const header = new Uint8Array(20);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, 1);
+  view.setUint32(4, 9);
+  view.setInt32(8, -1);
+  view.setUint32(12, 4);
+  view.setUint32(16, 6);
+  const peers = [
+    [192, 0, 2, 1, 0x1a, 0xe1],
+    [192, 0, 2, 2, 0, 0],
+    [0, 0, 0, 0, 0x1a, 0xe1],
+    [239, 1, 1, 1, 0x1a, 0xe1],
+  ];
+  const packet = new Uint8Array([...header, ...peers.flat(), 10, 0, 0, 1, 0x1a, 0xe2, 1, 2, 3]);
   assert.deepEqual(parseUdpAnnounceReply(packet, 6), {
     interval: 300,
     peers: [{ host: "192.0.2.1", port: 6881 }, { host: "10.0.0.1", port: 6882 }],

@@ -73,7 +73,7 @@ export async function announceHttp(
       userAgent: options.userAgent ?? "ccbt/0.1.0",
     });
     if (reply.status >= 200 && reply.status < 300) {
-      return parseHttpAnnounceReply(url, reply.body, request.peerId);
+      return parseHttpAnnounceReply(url, reply.body, { ownPeerId: request.peerId });
     }
     // Some trackers send their `failure reason` with an error status: prefer that message when present.
     const reason = failureReason(reply.body);

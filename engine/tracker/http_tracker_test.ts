@@ -23,9 +23,9 @@ function respond(bytes: Uint8Array, init?: ResponseInit): Response {
 const okBody = encode({ interval: 1800, peers: new Uint8Array([127, 0, 0, 1, 0x1a, 0xe1]) });
 
 /** An in-process HTTP tracker on 127.0.0.1 that answers with `handler` and records the raw request targets. */
-async function fakeTracker(
+function fakeTracker(
   handler: (request: Request, base: string) => Response | Promise<Response>,
-): Promise<{ base: string; url: string; targets: string[] } & AsyncDisposable> {
+): { base: string; url: string; targets: string[] } & AsyncDisposable {
   const targets: string[] = [];
   let base = "";
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
@@ -47,7 +47,7 @@ async function rejection(promise: Promise<unknown>): Promise<TrackerError> {
 }
 
 Deno.test("announceHttp() sends the exact query bytes and reads a compact reply", async () => {
-  await using tracker = await fakeTracker(() => respond(okBody));
+  await using tracker = fakeTracker(() => respond(okBody));
   const reply = await announceHttp(`${tracker.url}?passkey=s3cr3t`, {
     ...request,
     numwant: 25,
@@ -63,7 +63,7 @@ Deno.test("announceHttp() sends the exact query bytes and reads a compact reply"
 });
 
 Deno.test("announceHttp() reads non-compact peers and peers6", async () => {
-  await using tracker = await fakeTracker(() =>
+  await using tracker = fakeTracker(() =>
     respond(encode({
       interval: 900,
       peers: [{ ip: "127.0.0.2", "peer id": new Uint8Array(20), port: 7000 }, { ip: "::1", port: 7001 }],
@@ -80,7 +80,7 @@ Deno.test("announceHttp() reads non-compact peers and peers6", async () => {
 
 Deno.test("announceHttp() reports a failure reason, with or without an error status", async () => {
   for (const status of [200, 400]) {
-    await using tracker = await fakeTracker(() =>
+    await using tracker = fakeTracker(() =>
       respond(encode({ "failure reason": "Requested download is not authorized" }), { status })
     );
     const error = await rejection(announceHttp(tracker.url, request));
@@ -90,7 +90,7 @@ Deno.test("announceHttp() reports a failure reason, with or without an error sta
       "Cannot announce: tracker failure reason: Requested download is not authorized",
     );
   }
-  await using broken = await fakeTracker(() => new Response("<h1>Bad gateway</h1>", { status: 502 }));
+  await using broken = fakeTracker(() => new Response("<h1>Bad gateway</h1>", { status: 502 }));
   assert.equal(
     (await rejection(announceHttp(broken.url, request))).message,
     "Cannot announce: tracker answered HTTP 502",
@@ -99,7 +99,7 @@ Deno.test("announceHttp() reports a failure reason, with or without an error sta
 
 Deno.test("announceHttp() rejects garbage replies", async () => {
   for (const body of ["<html>not bencode</html>", "i42e", "l5:peerse", ""]) {
-    await using tracker = await fakeTracker(() => new Response(body));
+    await using tracker = fakeTracker(() => new Response(body));
     await rejection(announceHttp(tracker.url, request));
   }
 });
@@ -107,7 +107,7 @@ Deno.test("announceHttp() rejects garbage replies", async () => {
 Deno.test("announceHttp() decompresses gzip and aborts a gzip bomb at 1 MiB of decoded bytes", async () => {
   const bomb = gzipSync(new Uint8Array(4 * 1024 * 1024), { level: 9 });
   assert.ok(bomb.length < 8 * 1024, `bomb is ${bomb.length} bytes`);
-  await using tracker = await fakeTracker((req) => {
+  await using tracker = fakeTracker((req) => {
     const payload = new URL(req.url).searchParams.has("bomb") ? bomb : gzipSync(okBody);
     return respond(payload, { headers: { "content-encoding": "gzip" } });
   });
@@ -118,7 +118,7 @@ Deno.test("announceHttp() decompresses gzip and aborts a gzip bomb at 1 MiB of d
 
 Deno.test("announceHttp() aborts a plain body over 1 MiB, streamed or with a length", async () => {
   const big = new Uint8Array(1024 * 1024 + 1).fill(0x30);
-  await using tracker = await fakeTracker((req) => {
+  await using tracker = fakeTracker((req) => {
     if (!new URL(req.url).searchParams.has("stream")) return new Response(big);
     let sent = 0;
     return new Response(
@@ -157,7 +157,7 @@ Deno.test("announceHttp() fails on malformed chunked encoding", async () => {
 });
 
 Deno.test("announceHttp() follows up to 3 loopback redirects and no more", async () => {
-  await using tracker = await fakeTracker((req, base) => {
+  await using tracker = fakeTracker((req, base) => {
     const hops = Number(new URL(req.url).pathname.slice(1)) || 0;
     if (hops === 0) return respond(okBody);
     return new Response(null, { status: 302, headers: { location: `${base}/${hops - 1}` } });
@@ -171,7 +171,7 @@ Deno.test("announceHttp() follows up to 3 loopback redirects and no more", async
 });
 
 Deno.test("announceHttp() refuses a redirect to another scheme", async () => {
-  await using tracker = await fakeTracker(() =>
+  await using tracker = fakeTracker(() =>
     new Response(null, { status: 307, headers: { location: "file:///etc/passwd" } })
   );
   assert.match((await rejection(announceHttp(tracker.url, request))).message, /file: URL is not allowed/);
@@ -179,7 +179,7 @@ Deno.test("announceHttp() refuses a redirect to another scheme", async () => {
 
 Deno.test("announceHttp() times out, honours abort signals and reports unreachable trackers", async () => {
   const release = Promise.withResolvers<void>();
-  await using tracker = await fakeTracker(async () => {
+  await using tracker = fakeTracker(async () => {
     await release.promise;
     return respond(okBody);
   });

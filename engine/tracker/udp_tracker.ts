@@ -88,7 +88,7 @@ export class UdpTrackerClient {
    */
   constructor(options: UdpTrackerClientOptions = {}) {
     this.#baseTimeout = positive("baseTimeout", options.baseTimeout ?? 15_000);
-    this.#maxRetransmits = positive("maxRetransmits", options.maxRetransmits ?? 8);
+    this.#maxRetransmits = Math.floor(positive("maxRetransmits", options.maxRetransmits ?? 8));
     this.#connectionIdLifetime = positive("connectionIdLifetime", options.connectionIdLifetime ?? 60_000);
   }
 
@@ -199,6 +199,7 @@ export class UdpTrackerClient {
     { packet, wait, signal }: { packet: Uint8Array; wait: number; signal: AbortSignal },
   ): Promise<Uint8Array | undefined> {
     return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);

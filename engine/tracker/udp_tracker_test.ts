@@ -205,7 +205,7 @@ Deno.test("UdpTrackerClient.announce() retransmits after a lost packet", async (
   await using tracker = await fakeTracker((x) => {
     if (x.index !== 0 && x.index !== 2) x.send(standardReply(x.packet));
   });
-  await using client = new UdpTrackerClient({ baseTimeout: 30 });
+  await using client = new UdpTrackerClient({ baseTimeout: 100 });
   const reply = await client.announce(tracker.url, request);
   assert.equal(reply.complete, 5);
   assert.deepEqual(tracker.received.map((p) => view(p).getUint32(8)), [0, 0, 1, 1]);
@@ -235,10 +235,11 @@ Deno.test("UdpTrackerClient.announce() honours abort signals and close()", async
   assert.equal(error.message, "Cannot announce: aborted");
   assert.equal((error.cause as Error).message, "Session stopping");
 
-  const pending = client.announce(silent.url, request);
-  while (silent.received.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+  const sent = silent.received.length;
+  const pending = rejection(client.announce(silent.url, request));
+  while (silent.received.length === sent) await new Promise((resolve) => setTimeout(resolve, 1));
   await client.close();
-  assert.equal((await rejection(pending)).message, "Cannot announce: the UDP tracker client was closed");
+  assert.equal((await pending).message, "Cannot announce: the UDP tracker client was closed");
   assert.equal(
     (await rejection(client.announce(silent.url, request))).message,
     "Cannot announce: the UDP tracker client is closed",

@@ -55,6 +55,8 @@ export function startAria2Leecher(options: Aria2LeecherOptions): Aria2Leecher {
       "--no-conf=true",
       `--dir=${options.saveDir}`,
       `--listen-port=${port}`,
+      "--interface=127.0.0.1",
+      "--disable-ipv6=true",
       "--seed-time=0",
       "--enable-dht=false",
       "--enable-dht6=false",

@@ -3,7 +3,10 @@
  *
  * Every pipe of a {@linkcode ManagedProcess} is read to its end in the background (a full pipe would block the
  * child), lines are kept in a bounded history for diagnostics, and {@linkcode ManagedProcess.close} always ends
- * with the process reaped and both pipes closed, so `Deno.test` resource and op sanitizers pass.
+ * with the process reaped and both pipes closed, so `Deno.test` resource and op sanitizers pass. Each child
+ * runs in its own process group (session), which `close()` signals as a whole: grandchildren that inherited
+ * the pipes stop too. Children therefore do not get the terminal's Ctrl-C; use `hardTimeoutMs` (or a
+ * client's own parent watch) for children that must not outlive a crashed test run.
  *
  * @module
  */
@@ -77,7 +80,6 @@ interface LineWaiter {
 export class ManagedProcess {
   readonly #child: Deno.ChildProcess;
   readonly #command: string;
-  readonly #wrapped: boolean;
   readonly #onLine?: (line: OutputLine) => void;
   readonly #historyLines: number;
   readonly #history: OutputLine[] = [];
@@ -97,7 +99,6 @@ export class ManagedProcess {
       args = ["--kill-after=2", `${seconds}s`, command, ...args];
       cmd = "timeout";
     }
-    this.#wrapped = cmd !== command;
     this.#child = new Deno.Command(cmd, {
       args,
       cwd: options.cwd,
@@ -105,6 +106,8 @@ export class ManagedProcess {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      // Its own process group (setsid): close() signals the group, reaching grandchildren that hold the pipes.
+      detached: true,
     }).spawn();
     const drained = Promise.all([
       this.#drain(this.#child.stdout, "stdout"),
@@ -193,8 +196,9 @@ export class ManagedProcess {
   }
 
   /**
-   * Stops the process: sends `signal`, waits `graceMs`, then `SIGKILL`s it (its whole process group when run
-   * under `timeout`). Safe to call more than once and after the process exited.
+   * Stops the process and everything it started: sends `signal` to its process group, waits up to `graceMs`
+   * for it to exit and its pipes to close, then `SIGKILL`s the group. Safe to call more than once and after
+   * the process exited.
    *
    * @param options First signal and grace period.
    * @returns The exit status, once the process is reaped and its pipes drained.
@@ -211,31 +215,23 @@ export class ManagedProcess {
 
   async #stop(signal: Deno.Signal, graceMs: number): Promise<Deno.CommandStatus> {
     if (this.#exitStatus) return this.#exitStatus;
-    this.#signal(signal);
+    this.#signalGroup(signal);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const graceOver = new Promise<"grace_over">((resolve) => {
       timer = setTimeout(() => resolve("grace_over"), graceMs);
     });
-    const first = await Promise.race([this.#child.status, graceOver]);
+    const first = await Promise.race([this.#status, graceOver]);
     clearTimeout(timer);
-    if (first === "grace_over") {
-      if (this.#wrapped) {
-        try {
-          Deno.kill(-this.#child.pid, "SIGKILL");
-        } catch {
-          // The group is already gone.
-        }
-      }
-      this.#signal("SIGKILL");
-    }
+    if (first === "grace_over") this.#signalGroup("SIGKILL");
     return await this.#status;
   }
 
-  #signal(signal: Deno.Signal): void {
+  /** Signals the child's whole process group, so grandchildren holding our pipes stop too. */
+  #signalGroup(signal: Deno.Signal): void {
     try {
-      this.#child.kill(signal);
+      Deno.kill(-this.#child.pid, signal);
     } catch {
-      // Already exited: nothing to stop.
+      // The group is gone: nothing to stop.
     }
   }
 

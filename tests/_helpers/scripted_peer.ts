@@ -235,6 +235,7 @@ export class ScriptedPeer {
     }
   }
 
+  /** `using peer = ...` closes it at scope exit. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -17,7 +17,7 @@ export interface TransmissionLeecherOptions {
   torrentPath: string;
   /** Directory to download into. */
   saveDir: string;
-  /** Peer port to listen on (all interfaces; Transmission cannot bind one address); default: a free port. */
+  /** Peer port to listen on at 127.0.0.1 (default: a free port; Transmission cannot report a port 0 choice). */
   port?: number;
   /** Milliseconds after which Transmission is stopped and `finished` resolves `false`. */
   timeoutMs: number;
@@ -55,6 +55,7 @@ export async function startTransmissionLeecher(
   options: TransmissionLeecherOptions,
 ): Promise<TransmissionLeecher> {
   const port = options.port ?? freeTcpPort();
+  await Deno.mkdir(options.saveDir, { recursive: true });
   const configDir = await Deno.makeTempDir({ prefix: "ccbt_transmission_" });
   const settings = {
     "dht-enabled": false,
@@ -67,6 +68,8 @@ export async function startTransmissionLeecher(
     "speed-limit-up-enabled": false,
     "alt-speed-enabled": false,
     "incomplete-dir-enabled": false,
+    "bind-address-ipv4": "127.0.0.1",
+    "bind-address-ipv6": "::1",
     "peer-port": port,
     "peer-port-random-on-start": false,
     "ratio-limit-enabled": !options.stay,
