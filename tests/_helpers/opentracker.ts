@@ -80,6 +80,7 @@ export async function startOpentracker(options: OpentrackerOptions): Promise<Ope
       });
       try {
         await waitForTcpPort(port, { timeoutMs: 5_000, process });
+        if (hashes.length > 0) await waitForWhitelist(port, hashes[0], process);
       } catch (error) {
         lastError = error;
         await process.close();
@@ -102,6 +103,26 @@ export async function startOpentracker(options: OpentrackerOptions): Promise<Ope
   } catch (error) {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Waits until opentracker has loaded its whitelist (a thread reads it after the sockets are up): a `stopped`
+ * announce for a whitelisted info-hash fails with "not authorized" until then. A `stopped` announce from a peer
+ * the tracker does not know leaves no peer behind.
+ */
+async function waitForWhitelist(port: number, infoHash: string, process: ManagedProcess): Promise<void> {
+  const escaped = infoHash.replace(/../g, "%$&");
+  const url = `http://127.0.0.1:${port}/announce?info_hash=${escaped}&peer_id=-PROBE-0000000000000` +
+    "&port=1&uploaded=0&downloaded=0&left=0&compact=1&event=stopped";
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const body = await (await fetch(url)).text();
+    if (!body.includes("failure reason")) return;
+    if (process.exitStatus !== undefined || Date.now() > deadline) {
+      throw new Error(`Cannot start opentracker: it does not serve ${infoHash}: ${body}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
