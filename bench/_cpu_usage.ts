@@ -74,3 +74,33 @@ export function findChildPid(needle: string): number | undefined {
   }
   return undefined;
 }
+
+/** Options for {@linkcode waitForIdle}. */
+export interface WaitForIdleOptions {
+  /** Give up and go on after this many milliseconds. */
+  maxWaitMs: number;
+  /** Length of one measuring window, ms (default 500). */
+  windowMs?: number;
+  /** The machine counts as idle when it used less than this many cores over a window (default 0.25). */
+  maxBusyCores?: number;
+}
+
+/**
+ * Waits until the machine is nearly idle (other people's test runs share these 2-core VMs), or until
+ * `maxWaitMs` passed.
+ *
+ * @param options Longest wait, window length, idle threshold in cores.
+ * @returns Whether the machine was idle when it returned.
+ */
+export async function waitForIdle(options: WaitForIdleOptions): Promise<boolean> {
+  const windowMs = options.windowMs ?? 500;
+  const maxBusyCores = options.maxBusyCores ?? 0.25;
+  const deadline = performance.now() + options.maxWaitMs;
+  while (true) {
+    const before = machineBusySeconds();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const cores = (machineBusySeconds() - before) / (windowMs / 1000);
+    if (!(cores >= maxBusyCores)) return true;
+    if (performance.now() >= deadline) return false;
+  }
+}

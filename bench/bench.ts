@@ -10,7 +10,11 @@
  * both hash backends.
  *
  * Usage: `deno task bench [--size MiB] [--runs N] [--dir DIR] [--timeout S] [--warm MiB] [--no-eld]
- * [--cpu-prof DIR] [--hash-backend native|wasm] [--hash-mib MiB]`
+ * [--cpu-prof DIR] [--hash-backend native|wasm] [--hash-mib MiB] [--idle-wait S]`
+ *
+ * The VMs are shared (other test runs use the same 2 cores), so before each run the bench waits up to
+ * `--idle-wait` seconds for the machine to go idle, and each run reports the CPU the seeder and everything else
+ * used meanwhile.
  *
  * @module
  */
@@ -24,7 +28,7 @@ import {
 } from "../tests/_helpers/libtorrent.ts";
 import type { ManagedProcess } from "../tests/_helpers/process.ts";
 import type { EventLoopDelaySummary } from "./_event_loop_delay.ts";
-import { findChildPid, machineBusySeconds, processCpuSeconds } from "./_cpu_usage.ts";
+import { findChildPid, machineBusySeconds, processCpuSeconds, waitForIdle } from "./_cpu_usage.ts";
 import { measureHashThroughput } from "./_hash_throughput.ts";
 import { type Payload, preparePayload } from "./_payload.ts";
 import { type ClientName, type ClientRun, formatReport, formatRun } from "./_report.ts";
@@ -49,6 +53,7 @@ interface BenchOptions {
   cpuProf?: string;
   hashBackend: "native" | "wasm";
   hashMib: number;
+  idleWait: number;
 }
 
 /** Everything that must be stopped on exit. */
@@ -75,6 +80,12 @@ function parseArgs(args: string[]): BenchOptions {
     .option("--cpu-prof <dir>", "write a V8 CPU profile of each ccbt run's main isolate into this directory")
     .option("--hash-backend <backend>", "ccbt's --hash-backend (native or wasm)", "native")
     .option("--hash-mib <MiB>", "MiB hashed per backend and algorithm (0 skips)", parseWhole, 256)
+    .option(
+      "--idle-wait <seconds>",
+      "before each run, wait up to this long for the machine to be idle",
+      parseWhole,
+      30,
+    )
     .parse(args, { from: "user" });
   const options = cli.opts<BenchOptions>();
   if (options.size < 1 || options.runs < 1) cli.error("--size and --runs must be at least 1");
@@ -156,6 +167,8 @@ async function timeOneRun(
   await Deno.remove(eldFile).catch(() => {});
   await Deno.mkdir(outDir, { recursive: true });
 
+  const idle = await waitForIdle({ maxWaitMs: options.idleWait * 1000 });
+  if (!idle) console.log(`(machine still busy after waiting ${options.idleWait} s; running anyway)`);
   const warmSeconds = await warmMemory((options.warm ?? options.size + 512) * MIB);
   const [command, args] = client === "ccbt"
     ? [Deno.execPath(), ccbtCommand(options, payload, outDir, seeder.port)]

@@ -134,7 +134,6 @@ export class PeerConnection {
   #lastSent = performance.now();
   #closed = false;
   #sawBitfield = false;
-  #sawMessage = false;
   #invalidRequests = 0;
   #uploadQueue: QueuedRequest[] = [];
   #uploadsReading = 0;
@@ -199,8 +198,6 @@ export class PeerConnection {
   }
 
   #handle(message: WireMessage): void {
-    const first = !this.#sawMessage;
-    if (message.type !== "keep_alive") this.#sawMessage = true;
     switch (message.type) {
       case "keep_alive":
         return;
@@ -236,17 +233,20 @@ export class PeerConnection {
         if (this.bitfield.set(message.index)) this.#delegate.peerHas(this, message.index);
         return;
       case "bitfield": {
-        // BEP 3: the bitfield may only be sent immediately after the handshake, and only once.
-        if (!first || this.#sawBitfield) {
-          throw new PeerProtocolError(
-            "invalid_bitfield",
-            "Peer sent a bitfield that is not its first message",
-          );
-        }
-        this.#sawBitfield = true;
+        // BEP 3 sends the bitfield only as the first message, but aria2 sends it after its first requests and
+        // sometimes twice. Like libtorrent we accept it anywhere; a peer never loses pieces, so a later bitfield
+        // is merged as a batch of haves and availability stays consistent. A wrong size still drops the peer.
         const bitfield = checkBitfield(message.bitfield, this.bitfield.size);
-        for (const index of bitfield.indices()) this.bitfield.set(index);
-        this.#delegate.peerHas(this, -1);
+        const first = !this.#sawBitfield && this.bitfield.count === 0;
+        this.#sawBitfield = true;
+        if (first) {
+          for (const index of bitfield.indices()) this.bitfield.set(index);
+          this.#delegate.peerHas(this, -1);
+        } else {
+          for (const index of bitfield.indices()) {
+            if (this.bitfield.set(index)) this.#delegate.peerHas(this, index);
+          }
+        }
         return;
       }
       case "request":

@@ -71,20 +71,6 @@ const WIRE_CASES: WireCase[] = [
     bytes: (info) => frame(5, new Uint8Array(Math.ceil(info.pieceCount / 8) + 1)),
     reason: "invalid_bitfield",
   },
-  {
-    name: "two bitfields",
-    bytes: (info) => {
-      const one = new Uint8Array(Math.ceil(info.pieceCount / 8));
-      one[0] = 0x80;
-      return concat(frame(5, one), frame(5, one));
-    },
-    reason: "invalid_bitfield",
-  },
-  {
-    name: "bitfield after another message",
-    bytes: (info) => concat(frame(2), frame(5, new Uint8Array(Math.ceil(info.pieceCount / 8)))),
-    reason: "invalid_bitfield",
-  },
   { name: "unknown message id 99", bytes: () => frame(99, [1, 2, 3]), reason: "unknown_message" },
   { name: "BEP 6 have_all without negotiation", bytes: () => frame(0x0e), reason: "unexpected_message" },
   { name: "BEP 6 have_none without negotiation", bytes: () => frame(0x0f), reason: "unexpected_message" },

@@ -107,18 +107,21 @@ export async function startOpentracker(options: OpentrackerOptions): Promise<Ope
 }
 
 /**
- * Waits until opentracker has loaded its whitelist (a thread reads it after the sockets are up): a `stopped`
- * announce for a whitelisted info-hash fails with "not authorized" until then. A `stopped` announce from a peer
- * the tracker does not know leaves no peer behind.
+ * Waits until opentracker has loaded its whitelist (a thread reads it after the sockets are up, so early
+ * announces fail with "not authorized"). The probe is a regular announce (checked against the whitelist, unlike
+ * `stopped`), followed by a `stopped` one so that the probe peer does not stay in the swarm.
  */
 async function waitForWhitelist(port: number, infoHash: string, process: ManagedProcess): Promise<void> {
   const escaped = infoHash.replace(/../g, "%$&");
   const url = `http://127.0.0.1:${port}/announce?info_hash=${escaped}&peer_id=-PROBE-0000000000000` +
-    "&port=1&uploaded=0&downloaded=0&left=0&compact=1&event=stopped";
+    "&port=1&uploaded=0&downloaded=0&left=1&compact=1&numwant=0";
   const deadline = Date.now() + 5_000;
   for (;;) {
     const body = await (await fetch(url)).text();
-    if (!body.includes("failure reason")) return;
+    if (!body.includes("failure reason")) {
+      await (await fetch(`${url}&event=stopped`)).body?.cancel();
+      return;
+    }
     if (process.exitStatus !== undefined || Date.now() > deadline) {
       throw new Error(`Cannot start opentracker: it does not serve ${infoHash}: ${body}`);
     }

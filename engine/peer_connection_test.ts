@@ -1,0 +1,104 @@
+import { deepEqual, equal } from "node:assert/strict";
+import { type ByteTransport, PeerConnection, type PeerDelegate } from "./peer_connection.ts";
+import { encodeMessage, WireDecoder, type WireMessage } from "./wire/mod.ts";
+
+/** An in-memory transport: the test queues what the peer sends; writes are collected. */
+class MemoryTransport implements ByteTransport {
+  #queue: Uint8Array[] = [];
+  #wake: (() => void) | undefined;
+  closed = false;
+  written: Uint8Array[] = [];
+
+  send(...messages: WireMessage[]): void {
+    for (const m of messages) this.#queue.push(encodeMessage(m));
+    this.#wake?.();
+  }
+
+  async read(buffer: Uint8Array): Promise<number | null> {
+    while (this.#queue.length === 0) {
+      if (this.closed) return null;
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    const chunk = this.#queue.shift()!;
+    buffer.set(chunk);
+    return chunk.length;
+  }
+
+  write(data: Uint8Array): Promise<number> {
+    this.written.push(data.slice());
+    return Promise.resolve(data.length);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.#wake?.();
+  }
+}
+
+function setup(pieceCount: number) {
+  const transport = new MemoryTransport();
+  const has: number[] = [];
+  const closed: string[] = [];
+  const delegate: PeerDelegate = {
+    peerHas: (_, index) => has.push(index),
+    peerChoked: () => {},
+    peerUnchoked: () => {},
+    peerInterestChanged: () => {},
+    blockReceived: () => {},
+    readBlock: () => Promise.resolve(null),
+    havePiece: () => true,
+    pieceSize: () => 16384,
+    afterMessages: () => {},
+    peerClosed: (_, reason) => closed.push(reason),
+  };
+  const peer = new PeerConnection({
+    transport,
+    decoder: new WireDecoder(),
+    handshake: { reserved: new Uint8Array(8), infoHash: new Uint8Array(20), peerId: new Uint8Array(20) },
+    pieceCount,
+    name: "127.0.0.1:1",
+    incoming: true,
+    key: 0,
+    delegate,
+  });
+  return { transport, has, closed, peer, done: peer.run() };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+Deno.test("PeerConnection merges a late or repeated bitfield as haves (aria2 sends one after its requests)", async () => {
+  const { transport, has, closed, peer, done } = setup(12);
+  transport.send(
+    { type: "interested" },
+    { type: "have", index: 3 },
+    { type: "bitfield", bitfield: Uint8Array.of(0b1001_0000, 0) },
+    { type: "bitfield", bitfield: Uint8Array.of(0b1001_0000, 0b0001_0000) },
+  );
+  await tick();
+  deepEqual(has, [3, 0, 11]);
+  equal(peer.bitfield.count, 3);
+  deepEqual(closed, []);
+  peer.close("test over");
+  await done;
+});
+
+Deno.test("PeerConnection reports a first bitfield once and drops a bitfield of the wrong size", async () => {
+  const { transport, has, closed, peer, done } = setup(12);
+  transport.send({ type: "bitfield", bitfield: Uint8Array.of(0xff, 0xff) });
+  await tick();
+  deepEqual(has, [-1]);
+  equal(peer.bitfield.count, 12, "spare bits are ignored");
+  transport.send({ type: "bitfield", bitfield: Uint8Array.of(0xff) });
+  await done;
+  deepEqual(closed, ["invalid_bitfield"]);
+});
+
+Deno.test("PeerConnection drops a peer that sends more than 300 requests while choked", async () => {
+  const { transport, closed, done } = setup(4);
+  for (let i = 0; i < 300; i++) transport.send({ type: "request", index: 0, begin: 0, length: 16384 });
+  await tick();
+  deepEqual(closed, []);
+  transport.send({ type: "request", index: 0, begin: 0, length: 16384 });
+  await done;
+  deepEqual(closed, ["too_many_invalid_requests"]);
+});
