@@ -81,18 +81,30 @@ Deno.test("FileHandleCache.openForWrite() fails with a StorageError naming the f
     );
   }));
 
-Deno.test({
-  name: "FileHandleCache.openForRead() falls back to read-only for a file it may not write",
-  ignore: isRoot(),
-  fn: () =>
-    withDir((dir) => {
-      fs.writeFileSync(`${dir}/ro`, "data");
-      fs.chmodSync(`${dir}/ro`, 0o444);
+/** Makes `path` unwritable: chmod for a normal user; for root (CI), the ext4 immutable flag, which binds root too. */
+async function makeUnwritable(path: string): Promise<() => Promise<void>> {
+  if (!isRoot()) {
+    fs.chmodSync(path, 0o444);
+    return () => Promise.resolve();
+  }
+  const chattr = (flag: string) => new Deno.Command("chattr", { args: [flag, path] }).output();
+  const { code, stderr } = await chattr("+i");
+  if (code !== 0) throw new Error(`chattr +i failed: ${new TextDecoder().decode(stderr)}`);
+  return async () => void await chattr("-i");
+}
+
+Deno.test("FileHandleCache.openForRead() falls back to read-only for a file it may not write", () =>
+  withDir(async (dir) => {
+    fs.writeFileSync(`${dir}/ro`, "data");
+    const restore = await makeUnwritable(`${dir}/ro`);
+    try {
       const cache = new FileHandleCache();
       const fd = cache.openForRead(`${dir}/ro`)!;
       const buf = new Uint8Array(4);
       assert.equal(fs.readSync(fd, buf, 0, 4, 0), 4);
       assert.throws(() => cache.openForWrite(`${dir}/ro`), StorageError);
       cache.closeAll();
-    }),
-});
+    } finally {
+      await restore();
+    }
+  }));
