@@ -38,6 +38,7 @@ export {
   TrackerError,
 } from "./engine/errors.ts";
 export {
+  type CreatedTorrent,
   createTorrent,
   type CreateTorrentOptions,
   parseTorrent,
@@ -45,4 +46,4 @@ export {
   type TorrentInfo,
 } from "./engine/metainfo/mod.ts";
 export type { PeerAddress } from "./engine/tracker/mod.ts";
-export type { DiskIo, HashBackend } from "./engine/storage/disk_io.ts";
+export type { DiskIo, HashBackend, StorageFile, StorageSpec, WriteResult } from "./engine/storage/disk_io.ts";

@@ -11,6 +11,7 @@ export class BencodeError extends SyntaxError {
   /** Byte offset in the input where decoding failed. */
   readonly offset: number;
   /**
+   * Makes a bencode error at a byte offset.
    * @param message What is wrong, e.g. "Cannot decode bencode at offset 12: unexpected byte 0x7a".
    * @param offset Byte offset in the input where decoding failed.
    */
@@ -23,6 +24,11 @@ export class BencodeError extends SyntaxError {
 
 /** A .torrent file (or its `info` dictionary) that is valid bencode but not valid metainfo (BEP 3). */
 export class MetainfoError extends SyntaxError {
+  /**
+   * Makes a metainfo error.
+   * @param message What is wrong, e.g. "Cannot parse torrent: pieces is 119 bytes, not a multiple of 20".
+   * @param options `cause`: the underlying error (a `BencodeError` for undecodable bytes).
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "MetainfoError";
@@ -33,6 +39,12 @@ export class MetainfoError extends SyntaxError {
 export class PeerProtocolError extends Error {
   /** Short machine-readable reason, e.g. `packet_too_large`, `invalid_have`, `invalid_piece`. */
   readonly code: string;
+  /**
+   * Makes a peer protocol error.
+   * @param code Short machine-readable reason (see {@linkcode PeerProtocolError.code}).
+   * @param message What the peer did.
+   * @param options `cause`, when another error led to this one.
+   */
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "PeerProtocolError";
@@ -44,6 +56,12 @@ export class PeerProtocolError extends Error {
 export class TrackerError extends Error {
   /** The announce URL of the tracker. */
   readonly url: string;
+  /**
+   * Makes a tracker error for one announce URL.
+   * @param url The tracker's announce URL.
+   * @param message What went wrong, e.g. "Cannot announce: tracker said: torrent not found".
+   * @param options `cause`: the network error or abort reason.
+   */
   constructor(url: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "TrackerError";
@@ -59,6 +77,14 @@ export class StorageError extends Error {
   readonly path: string;
   /** Errno-style code when known (`ENOSPC`, `EACCES`, `EROFS`, `ENOENT`), else `""`. */
   readonly code: string;
+  /**
+   * Makes a storage error naming the file and the operation.
+   * @param op The operation that failed.
+   * @param path Absolute path of the file.
+   * @param code Errno-style code, or `""`.
+   * @param message E.g. "Cannot write /x/y: ENOSPC (no space left on device)".
+   * @param options `cause`: the original error.
+   */
   constructor(op: string, path: string, code: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "StorageError";

@@ -97,7 +97,10 @@ export class Session {
   #started: Promise<void> | undefined;
   #closed = false;
 
-  /** @param options Settings; see {@linkcode SessionOptions}. */
+  /**
+   * Makes a session; nothing is opened until `start()` or the first `addTorrent()`.
+   * @param options Settings; see {@linkcode SessionOptions}.
+   */
   constructor(options: SessionOptions = {}) {
     this.#options = options;
     this.#alerts = new AlertQueue(options.alertQueueSize ?? 4096);

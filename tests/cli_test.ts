@@ -179,3 +179,47 @@ Deno.test("ccbt download runs with permissions scoped to its directories and 127
     match(oneLine(noWrite.stderr), /^ccbt: Permission denied: .*write access/);
   });
 });
+
+Deno.test("ccbt download runs several torrents in one session and stops seeding after --seed-time", async () => {
+  await withTempDir(async (dir) => {
+    const data = join(dir, "seed");
+    await makePayload(data, {
+      files: [{ path: "one.bin", size: 123_457 }, { path: "two/two.bin", size: 65_537 }],
+    });
+    const one = await createTorrent(join(data, "one.bin"), { pieceLength: 16384 });
+    const two = await createTorrent(join(data, "two"), { pieceLength: 32768 });
+    await Deno.writeFile(join(dir, "one.torrent"), one.bytes);
+    await Deno.writeFile(join(dir, "two.torrent"), two.bytes);
+
+    await using seeder = new Session({ listenHost: "127.0.0.1" });
+    await seeder.addTorrent({ torrent: one.bytes, savePath: data });
+    await seeder.addTorrent({ torrent: two.bytes, savePath: data });
+    const out = join(dir, "out");
+    const args = ["--output", out, "--peer", `127.0.0.1:${seeder.listenPort}`, "--port", "0", "--json"];
+
+    const batch = await runCcbt([
+      "download",
+      join(dir, "one.torrent"),
+      join(dir, "two.torrent"),
+      ...args,
+      "--no-seed",
+    ]);
+    equal(batch.code, 0, batch.stderr);
+    const events = jsonEvents(batch.stdout);
+    for (const { info } of [one, two]) {
+      ok(events.some((e) => e.event === "completed" && e.infoHash === info.infoHashHex), info.name);
+      ok(
+        events.some((e) =>
+          e.event === "done" && e.infoHash === info.infoHashHex && e.reason === "downloaded"
+        ),
+      );
+    }
+    await assertSameTree(data, out);
+
+    // Everything is there now: the run checks the data, seeds for a second, and exits by itself.
+    const seeded = await runCcbt(["download", join(dir, "one.torrent"), ...args, "--seed-time", "1"]);
+    equal(seeded.code, 0, seeded.stderr);
+    const done = jsonEvents(seeded.stdout).find((e) => e.event === "done");
+    equal(done?.reason, "seeded for 1 s");
+  });
+});
