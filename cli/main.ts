@@ -17,7 +17,7 @@ import {
   TrackerError,
 } from "../mod.ts";
 import { formatBytes } from "./reporter.ts";
-import { type LoadedTorrent, runTorrents } from "./run_torrents.ts";
+import { type LoadedTorrent, type RunOptions, runTorrents } from "./run_torrents.ts";
 
 /** Bad usage or bad input: exit code 2. */
 class UsageError extends Error {}
@@ -84,6 +84,40 @@ const hashBackendOption = () =>
   new Option("--hash-backend <backend>", "piece hashing: native (node:crypto) or wasm (hash-wasm)")
     .choices(["native", "wasm"]).default("native");
 
+/** Adds the options `download` and `seed` share. */
+function withSwarmOptions(command: Command): Command {
+  return command
+    .option("--peer <host:port>", "connect to this peer too (repeatable)", parsePeer)
+    .option("--port <n>", "listen port (0 = any)", parsePort, 6881)
+    .option("--bind <address>", "address to listen on", "0.0.0.0")
+    .option("--seed-ratio <r>", "stop seeding at this upload ratio", parsePositive)
+    .option("--seed-time <seconds>", "stop seeding after this many seconds", parsePositive)
+    .option("--json", "print NDJSON events on stdout instead of progress bars")
+    .addOption(hashBackendOption());
+}
+
+/** Maps the parsed shared options to what `runTorrents` takes. */
+function swarmRunOptions(
+  torrents: LoadedTorrent[],
+  savePath: string,
+  seed: boolean,
+  // deno-lint-ignore no-explicit-any
+  opts: Record<string, any>,
+): RunOptions {
+  return {
+    torrents,
+    savePath,
+    seed,
+    peers: opts.peer ?? [],
+    port: opts.port,
+    bind: opts.bind,
+    seedRatio: opts.seedRatio,
+    seedTime: opts.seedTime,
+    json: opts.json === true,
+    hashBackend: opts.hashBackend,
+  };
+}
+
 /** Builds the command tree; `exit` receives the exit code of an action. */
 function program(exit: (code: number) => void): Command {
   const cli = new Command("ccbt")
@@ -92,64 +126,24 @@ function program(exit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)) });
 
-  cli.command("download")
-    .description("download torrents, then seed them")
-    .argument("<torrents...>", ".torrent files (several run in parallel in one session)")
-    .requiredOption("-o, --output <dir>", "directory to save the files in")
-    .option("--peer <host:port>", "connect to this peer too (repeatable)", parsePeer)
-    .option("--port <n>", "listen port (0 = any)", parsePort, 6881)
-    .option("--bind <address>", "address to listen on", "0.0.0.0")
-    .option("--no-seed", "exit as soon as all data is verified")
-    .option("--seed-ratio <r>", "stop seeding at this upload ratio", parsePositive)
-    .option("--seed-time <seconds>", "stop seeding after this many seconds", parsePositive)
-    .option("--json", "print NDJSON events on stdout instead of progress bars")
-    .addOption(hashBackendOption())
-    .action(async (paths: string[], opts) => {
-      const torrents = await loadTorrents(paths);
-      exit(
-        await runTorrents({
-          torrents,
-          savePath: opts.output,
-          peers: opts.peer ?? [],
-          port: opts.port,
-          bind: opts.bind,
-          seed: opts.seed,
-          seedRatio: opts.seedRatio,
-          seedTime: opts.seedTime,
-          json: opts.json === true,
-          hashBackend: opts.hashBackend,
-        }),
-      );
-    });
+  withSwarmOptions(
+    cli.command("download")
+      .description("download torrents, then seed them")
+      .argument("<torrents...>", ".torrent files (several run in parallel in one session)")
+      .requiredOption("-o, --output <dir>", "directory to save the files in")
+      .option("--no-seed", "exit as soon as all data is verified"),
+  ).action(async (paths: string[], opts) => {
+    exit(await runTorrents(swarmRunOptions(await loadTorrents(paths), opts.output, opts.seed, opts)));
+  });
 
-  cli.command("seed")
-    .description("check existing data and seed it")
-    .argument("<torrent>", ".torrent file")
-    .requiredOption("-d, --dir <dir>", "directory holding the torrent's files")
-    .option("--peer <host:port>", "connect to this peer too (repeatable)", parsePeer)
-    .option("--port <n>", "listen port (0 = any)", parsePort, 6881)
-    .option("--bind <address>", "address to listen on", "0.0.0.0")
-    .option("--seed-ratio <r>", "stop seeding at this upload ratio", parsePositive)
-    .option("--seed-time <seconds>", "stop seeding after this many seconds", parsePositive)
-    .option("--json", "print NDJSON events on stdout instead of progress bars")
-    .addOption(hashBackendOption())
-    .action(async (path: string, opts) => {
-      const torrents = await loadTorrents([path]);
-      exit(
-        await runTorrents({
-          torrents,
-          savePath: opts.dir,
-          peers: opts.peer ?? [],
-          port: opts.port,
-          bind: opts.bind,
-          seed: true,
-          seedRatio: opts.seedRatio,
-          seedTime: opts.seedTime,
-          json: opts.json === true,
-          hashBackend: opts.hashBackend,
-        }),
-      );
-    });
+  withSwarmOptions(
+    cli.command("seed")
+      .description("check existing data and seed it")
+      .argument("<torrent>", ".torrent file")
+      .requiredOption("-d, --dir <dir>", "directory holding the torrent's files"),
+  ).action(async (path: string, opts) => {
+    exit(await runTorrents(swarmRunOptions(await loadTorrents([path]), opts.dir, true, opts)));
+  });
 
   cli.command("create")
     .description("make a v1 .torrent of a file or directory")
