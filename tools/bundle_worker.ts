@@ -16,7 +16,7 @@ export async function bundleWorkerModule(): Promise<string> {
   const out = await Deno.makeTempFile({ suffix: ".js" });
   try {
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["bundle", "--quiet", "workers/disk_worker.ts", "-o", out],
+      args: ["bundle", "--quiet", "--minify", "workers/disk_worker.ts", "-o", out],
       cwd: root,
       stdout: "null",
       stderr: "piped",
