@@ -1,8 +1,8 @@
 /**
  * CPU time of the whole machine and of single processes, from `/proc` (Linux; reading `/proc/PID` needs
- * `--allow-all` in Deno). The bench uses it to report how much CPU the seeder and everything else on the machine
- * (other people's test runs, say) used while a client was timed: on a 2-core VM that competition shows up
- * directly in the client's wall time.
+ * `--allow-all` in Deno). The bench uses it to report how much CPU the seeder and everything else on the
+ * machine (other people's test runs, say) used while a client was timed: on a 2-core VM that competition
+ * shows up directly in the client's wall time.
  *
  * @module
  */

@@ -21,8 +21,8 @@ export interface HashThroughput {
 const BUFFER_BYTES = 64 * 1_048_576;
 
 /**
- * Hashes `totalBytes` in `chunkBytes` chunks (each chunk is one digest, like one piece) with every backend and
- * algorithm. The chunks cycle through a 64 MiB random buffer, so they mostly come from memory, not cache.
+ * Hashes `totalBytes` in `chunkBytes` chunks (each chunk is one digest, like one piece) with every backend
+ * and algorithm. The chunks cycle through a 64 MiB random buffer, so they mostly come from memory, not cache.
  *
  * @param options Total bytes per combination, chunk size in bytes.
  * @returns One entry per backend and algorithm.

@@ -38,8 +38,8 @@ const CHUNK_BYTES = 16 * 1024 * 1024;
 const RANDOM_CALL_BYTES = 65_536;
 
 /**
- * Returns the payload of `size` bytes under `dir`, reusing the file and torrent found there when their recorded
- * size, piece length and mtime still match, else writing new random bytes and a new torrent.
+ * Returns the payload of `size` bytes under `dir`, reusing the file and torrent found there when their
+ * recorded size, piece length and mtime still match, else writing new random bytes and a new torrent.
  *
  * @param dir Bench work directory (created if missing).
  * @param options Size in bytes and piece length in bytes.

@@ -31,7 +31,7 @@ export interface ClientRun {
   cpuSeconds: number;
   /** CPU seconds the libtorrent seeder used during the run. */
   seederCpuSeconds: number;
-  /** CPU seconds everything else on the machine used during the run (other processes compete for the cores). */
+  /** CPU seconds everything else on the machine used during the run (others compete for the cores). */
   otherCpuSeconds: number;
   /** Seconds the memory warm-up before this run took. */
   warmSeconds: number;

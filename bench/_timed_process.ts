@@ -1,8 +1,8 @@
 /**
  * Runs one client under `/usr/bin/time` (GNU time) and reports wall time, peak RSS and CPU seconds of that
- * process, threads included (ccbt's disk workers and libtorrent's threads share their process). Peak anonymous
- * RSS is sampled from `/proc/PID/status` every 100 ms as well: libtorrent 2.0 maps the files it writes, so its
- * RSS counts the file pages it touched, while `RssAnon` counts only the memory it allocated.
+ * process, threads included (ccbt's disk workers and libtorrent's threads share their process). Peak
+ * anonymous RSS is sampled from `/proc/PID/status` every 100 ms as well: libtorrent 2.0 maps the files it
+ * writes, so its RSS counts the file pages it touched, while `RssAnon` counts only the memory it allocated.
  *
  * The command runs as `timeout -> time -> client`, so a hung client is killed even if the bench dies.
  *
@@ -27,7 +27,7 @@ export interface TimedRunOptions {
   timeoutMs: number;
   /** Extra environment variables. */
   env?: Record<string, string>;
-  /** Called with the process right after spawning (to stop it on Ctrl-C), and with `undefined` after it ends. */
+  /** Called with the process once spawned (to stop it on Ctrl-C), and with `undefined` once it ended. */
   track?: (process: ManagedProcess | undefined) => void;
 }
 
@@ -146,7 +146,7 @@ function firstChild(pid: number): number | undefined {
   }
 }
 
-/** A `kB` field of `/proc/PID/status` in KiB, or `undefined` when unreadable (`/proc/PID` needs `--allow-all`). */
+/** A `kB` field of `/proc/PID/status` in KiB, or `undefined` when unreadable (needs `--allow-all`). */
 function readStatusKiB(pid: number, field: string): number | undefined {
   try {
     const text = Deno.readTextFileSync(`/proc/${pid}/status`);

@@ -3,8 +3,8 @@
  * a few seconds, and the first write to such a page is several times slower than to a warm one (DESIGN.md
  * section 7). Each client writes its whole download into fresh page cache, so without a warm-up whichever
  * client runs after an idle gap pays for it. We warm the same way before every run: `dd` reads `bytes` of
- * `/dev/zero` into one buffer (touching every page) and exits, freeing it; the client is spawned at once, while
- * those pages are still backed by the host.
+ * `/dev/zero` into one buffer (touching every page) and exits, freeing it; the client is spawned at once,
+ * while those pages are still backed by the host.
  *
  * @module
  */

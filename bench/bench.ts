@@ -2,19 +2,19 @@
  * `deno task bench`: ccbt against libtorrent on loopback.
  *
  * Makes (or reuses) a single-file payload of pseudo-random bytes and its torrent (256 KiB pieces, ccbt's
- * `createTorrent`), seeds it with libtorrent on 127.0.0.1 (seed mode, no rate limits), then downloads it with
- * the ccbt CLI and with libtorrent's client, alternating, `--runs` times each. Every run gets the same memory
- * warm-up right before it starts (see `_warm_memory.ts`), starts from an empty output directory, runs under
- * GNU time (wall s, peak RSS, CPU s of the process, threads included) and is checked byte for byte with `cmp`.
- * Prints each run, then the medians, the ratios ccbt/libtorrent, the targets, and SHA-1/SHA-256 throughput of
- * both hash backends.
+ * `createTorrent`), seeds it with libtorrent on 127.0.0.1 (data checked first, no rate limits), then
+ * downloads it with the ccbt CLI and with libtorrent's client, alternating, `--runs` times each. Every run
+ * gets the same memory warm-up right before it starts (see `_warm_memory.ts`), starts from an empty output
+ * directory, runs under GNU time (wall s, peak RSS, CPU s of the process, threads included) and is checked
+ * byte for byte with `cmp`. Prints each run, then the medians, the ratios ccbt/libtorrent, the targets, and
+ * SHA-1/SHA-256 throughput of both hash backends.
  *
  * Usage: `deno task bench [--size MiB] [--runs N] [--dir DIR] [--timeout S] [--warm MiB] [--no-eld]
  * [--cpu-prof DIR] [--hash-backend native|wasm] [--hash-mib MiB] [--idle-wait S]`
  *
  * The VMs are shared (other test runs use the same 2 cores), so before each run the bench waits up to
- * `--idle-wait` seconds for the machine to go idle, and each run reports the CPU the seeder and everything else
- * used meanwhile.
+ * `--idle-wait` seconds for the machine to go idle, and each run reports the CPU the seeder and everything
+ * else used meanwhile.
  *
  * @module
  */
@@ -251,10 +251,12 @@ async function bench(options: BenchOptions): Promise<number> {
   await exec(Deno.execPath(), ["run", ...CCBT_PERMISSIONS, CCBT_WITH_ELD, "--version"]);
   await readThrough(payload.path);
 
+  // Not seed mode: a seed-mode libtorrent hashes each piece the first time it is requested, which would load
+  // the first timed run only. A full check up front leaves the seeder in the same state for every run.
   const seeder = await startLibtorrentSeeder({
     torrentPath: payload.torrentPath,
     dataDir: payload.dataDir,
-    seedMode: true,
+    readyTimeoutMs: 300_000,
   });
   running.add(seeder);
   const seederPid = findChildPid("lt_peer.py seed");

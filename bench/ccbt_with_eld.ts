@@ -1,8 +1,8 @@
 /**
- * Runs the real `ccbt` CLI (`cli/main.ts`'s `main`) in this process with an event-loop delay sampler beside it,
- * then writes the sampler's summary as JSON to the file named by `CCBT_BENCH_ELD_FILE` (if set). The bench
- * spawns this instead of `cli/main.ts` so the engine needs no bench hook; the sampler's 10 ms timer is the only
- * difference.
+ * Runs the real `ccbt` CLI (`cli/main.ts`'s `main`) in this process with an event-loop delay sampler beside
+ * it, then writes the sampler's summary as JSON to the file named by `CCBT_BENCH_ELD_FILE` (if set). The
+ * bench spawns this instead of `cli/main.ts` so the engine needs no bench hook; the sampler's 10 ms timer is
+ * the only difference.
  *
  * Usage: `deno run <perms> bench/ccbt_with_eld.ts <ccbt args...>`
  *

@@ -1,6 +1,6 @@
 /**
- * Summarises V8 `.cpuprofile` files (as written by `deno run --cpu-prof`, e.g. via `deno task bench --cpu-prof
- * DIR`): per file, the functions with the most self time and the most total (inclusive) time.
+ * Summarises V8 `.cpuprofile` files (as written by `deno run --cpu-prof`, e.g. via `deno task bench
+ * --cpu-prof DIR`): per file, the functions with the most self time and the most total (inclusive) time.
  *
  * Usage: `deno run --allow-read bench/summarise_cpuprofile.ts [--top N] FILE.cpuprofile...`
  *
