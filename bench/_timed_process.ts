@@ -27,6 +27,11 @@ export interface TimedRunOptions {
   timeoutMs: number;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /**
+   * Send the client's stdout to this file instead of a pipe the bench reads: a chatty client (ccbt `--json`
+   * prints a line per piece) would otherwise make the bench compete with it for the cores.
+   */
+  stdoutFile?: string;
   /** Called with the process once spawned (to stop it on Ctrl-C), and with `undefined` once it ended. */
   track?: (process: ManagedProcess | undefined) => void;
 }
@@ -47,7 +52,7 @@ export interface TimedRun {
   userSeconds: number;
   /** System CPU seconds, all threads. */
   systemSeconds: number;
-  /** Recent output lines, for error messages. */
+  /** Recent output lines (stderr, and stdout unless it went to `stdoutFile`), for error messages. */
   output: string;
 }
 
@@ -62,8 +67,12 @@ export interface TimedRun {
 export async function runTimed(command: string, options: TimedRunOptions): Promise<TimedRun> {
   await Deno.remove(options.timeFile).catch(() => {});
   const started = performance.now();
+  // `sh` execs the client with stdout redirected, so GNU time still measures the client's own process.
+  const client = options.stdoutFile === undefined
+    ? [command, ...options.args]
+    : ["sh", "-c", 'exec "$@" > "$0"', options.stdoutFile, command, ...options.args];
   const child = ManagedProcess.spawn(GNU_TIME, {
-    args: ["-o", options.timeFile, "-f", TIME_FORMAT, command, ...options.args],
+    args: ["-o", options.timeFile, "-f", TIME_FORMAT, ...client],
     env: options.env,
     hardTimeoutMs: options.timeoutMs,
     historyLines: 200,

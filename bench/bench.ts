@@ -163,6 +163,7 @@ async function timeOneRun(
   const { options, payload, seeder, seederPid } = context;
   const outDir = `${options.dir}/out`;
   const eldFile = `${options.dir}/eld.json`;
+  const stdoutFile = `${options.dir}/${client}-stdout.txt`;
   await Deno.remove(outDir, { recursive: true }).catch(() => {});
   await Deno.remove(eldFile).catch(() => {});
   await Deno.mkdir(outDir, { recursive: true });
@@ -180,6 +181,7 @@ async function timeOneRun(
     args,
     timeFile: `${options.dir}/time.txt`,
     timeoutMs: options.timeout * 1000,
+    stdoutFile,
     env: client === "ccbt" && options.eld ? { CCBT_BENCH_ELD_FILE: eldFile } : undefined,
     track: (process) => {
       if (tracked !== undefined) running.delete(tracked);
@@ -191,15 +193,17 @@ async function timeOneRun(
   const machineCpu = machineBusySeconds() - machineBefore;
   const seederCpu = seederPid === undefined ? NaN : processCpuSeconds(seederPid) - seederBefore;
   const cpuSeconds = timed.userSeconds + timed.systemSeconds;
+  const stdout = await Deno.readTextFile(stdoutFile).catch(() => "");
 
   let failure: string | null = null;
   if (timed.timedOut) failure = `Timed out after ${options.timeout} s`;
   else if (timed.exitCode !== 0) failure = `Exit code ${timed.exitCode}`;
-  else if (client === "libtorrent" && !timed.output.includes('"event":"finished"')) {
+  else if (client === "libtorrent" && !stdout.includes('"event":"finished"')) {
     failure = "No finished event";
   } else failure = await compareFiles(payload.path, `${outDir}/${payload.name}`);
   if (failure !== null) {
-    const tail = timed.output.split("\n").slice(-15).map((l) => `    ${l}`).join("\n");
+    const lines = [...stdout.trim().split("\n").slice(-10), ...timed.output.split("\n").slice(-10)];
+    const tail = lines.map((l) => `    ${l}`).join("\n");
     console.error(`${client} #${index} failed: ${failure}\n${tail}`);
   }
   let eventLoopDelay: EventLoopDelaySummary | undefined;

@@ -107,9 +107,10 @@ export async function runTorrents(options: RunOptions): Promise<number> {
   clearInterval(timer);
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   reporter.update(handles.map((h) => h.status()));
-  reporter.stop();
   await session.close();
+  // Closing ends the alert stream; report what is left in it before the last lines go out.
   await alertsDone;
+  reporter.stop();
   return code;
 }
 

@@ -373,7 +373,9 @@ export class Torrent implements PeerDelegate {
   #allocate(index: number): boolean {
     const size = this.#picker.pieceSize(index);
     const budget = this.#ctx.budget;
-    if (budget.used + this.#ctx.diskIo.pendingBytes + size > budget.limit) return false;
+    // `used` covers a buffer from its first request until its write finishes, so pending writes hold back new
+    // pieces (backpressure from the disk) without being counted twice.
+    if (budget.used + size > budget.limit) return false;
     budget.used += size;
     const spare = size === this.info.pieceLength ? this.#spare.pop() : undefined;
     this.#buffers.set(index, { bytes: new Uint8Array(spare ?? new ArrayBuffer(size)) });

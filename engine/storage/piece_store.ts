@@ -15,6 +15,12 @@ import { FileLayout } from "./file_layout.ts";
 import type { Hasher } from "./hasher.ts";
 import { toStorageError } from "./_storage_error.ts";
 
+/**
+ * Largest single pwrite, in bytes. Measured by the bench on these machines: a 256 KiB write into new page cache
+ * costs 0.16-1.33 s/GiB of system time, 64 KiB writes a steady 0.19-0.20 s/GiB.
+ */
+const MAX_WRITE_BYTES = 64 * 1024;
+
 /** Codes under which `PieceStore.check` reports a piece as missing rather than failing. */
 const MISSING = new Set(["ENOENT", "ENOTDIR", "ENODATA"]);
 
@@ -113,7 +119,7 @@ export class PieceStore {
             fd,
             bytes,
             span.pieceOffset + done,
-            span.length - done,
+            Math.min(span.length - done, MAX_WRITE_BYTES),
             span.fileOffset + done,
           );
         }
@@ -148,7 +154,7 @@ export class PieceStore {
             fd,
             dest,
             span.pieceOffset - begin + done,
-            span.length - done,
+            Math.min(span.length - done, MAX_WRITE_BYTES),
             span.fileOffset + done,
           );
           if (n === 0) break;
