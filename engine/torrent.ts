@@ -9,7 +9,7 @@ import type { AlertInput, TorrentState } from "./alerts.ts";
 import { StorageError } from "./errors.ts";
 import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
 import type { ByteTransport, PeerConnection, PeerDelegate } from "./peer_connection.ts";
-import { Choker, PiecePicker, requestQueueSize } from "./picker/mod.ts";
+import { PiecePicker, requestQueueSize } from "./picker/mod.ts";
 import type { StorageFile } from "./storage/disk_io.ts";
 import { checkRealPathInside } from "./storage/check_real_path.ts";
 import { TorrentAnnouncer } from "./torrent_announcer.ts";
@@ -18,15 +18,12 @@ import type { AnnounceEvent, PeerAddress } from "./tracker/mod.ts";
 import type { Handshake, WireDecoder } from "./wire/mod.ts";
 import { PeerSet } from "./torrent_peers.ts";
 import type { TorrentContext } from "./torrent_context.ts";
+import { PieceBuffers } from "./piece_buffers.ts";
 
 /** Seconds between choker runs (BEP 3: every ten seconds). */
 const RECHOKE_SECONDS = 10;
 /** Pieces checked at once while checking existing data. */
 const CHECK_CONCURRENCY = 8;
-
-interface PieceBuffer {
-  bytes: Uint8Array;
-}
 
 /** Options for a {@linkcode Torrent}. */
 export interface TorrentOptions {
@@ -48,15 +45,13 @@ export class Torrent implements PeerDelegate {
   readonly savePath: string;
   readonly #ctx: TorrentContext;
   readonly #picker: PiecePicker;
-  readonly #choker: Choker;
   readonly #peers: PeerSet;
   readonly #announcer: TorrentAnnouncer;
   #storageId = -1;
   #state: TorrentState = "checking";
   #error: string | undefined;
   #checked = 0;
-  #buffers = new Map<number, PieceBuffer>();
-  #spare: ArrayBuffer[] = [];
+  readonly #buffers: PieceBuffers;
   #verifiedBytes = 0;
   #downloaded = 0;
   #uploaded = 0;
@@ -65,7 +60,6 @@ export class Torrent implements PeerDelegate {
   #tick: ReturnType<typeof setInterval> | undefined;
   #lastRechoke = 0;
   #closed = false;
-  #hashFailures = new Map<string, number>();
   #startedComplete = false;
 
   constructor(ctx: TorrentContext, options: TorrentOptions) {
@@ -74,7 +68,7 @@ export class Torrent implements PeerDelegate {
     this.savePath = options.savePath;
     const { pieceCount, pieceLength, totalLength } = options.info;
     this.#picker = new PiecePicker({ pieceCount, pieceLength, totalLength });
-    this.#choker = new Choker({ uploadSlots: ctx.settings.uploadSlots });
+    this.#buffers = new PieceBuffers(ctx.budget, pieceLength);
     this.#peers = new PeerSet(ctx, this, options.info);
     for (const peer of options.peers ?? []) this.#peers.addCandidate(peer);
     this.#announcer = new TorrentAnnouncer({
@@ -255,7 +249,7 @@ export class Torrent implements PeerDelegate {
     this.#peers.closeAll("torrent closed", true);
     await this.#announcer.stop();
     if (this.#storageId >= 0) await this.#ctx.diskIo.removeStorage(this.#storageId).catch(() => {});
-    this.#buffers.clear();
+    this.#buffers.releaseAll();
   }
 
   // --- PeerDelegate ---
@@ -296,11 +290,11 @@ export class Torrent implements PeerDelegate {
       this.#wasted += block.length;
       return;
     }
-    buffer.bytes.set(block, begin);
+    buffer.set(block, begin);
     for (const key of result.cancel) {
       this.#peers.get(key)?.sendCancel(index, begin, block.length);
     }
-    if (result.pieceComplete) this.#finishPiece(index, buffer);
+    if (result.pieceComplete) this.#finishPiece(index);
   }
 
   readBlock(_peer: PeerConnection, index: number, begin: number, length: number): Promise<Uint8Array | null> {
@@ -361,25 +355,12 @@ export class Torrent implements PeerDelegate {
     );
     if (blocks.length > 0 && outstanding === 0) peer.lastBlock = now;
     for (const block of blocks) {
-      if (!this.#buffers.has(block.index) && !this.#allocate(block.index)) {
+      if (!this.#buffers.allocate(block.index, this.#picker.pieceSize(block.index))) {
         this.#picker.abortRequest(peer.key, block.index, block.begin);
         continue;
       }
       peer.sendRequest(block.index, block.begin, block.length);
     }
-  }
-
-  /** Gives the piece a buffer if the session's memory budget allows it. */
-  #allocate(index: number): boolean {
-    const size = this.#picker.pieceSize(index);
-    const budget = this.#ctx.budget;
-    // `used` covers a buffer from its first request until its write finishes, so pending writes hold back new
-    // pieces (backpressure from the disk) without being counted twice.
-    if (budget.used + size > budget.limit) return false;
-    budget.used += size;
-    const spare = size === this.info.pieceLength ? this.#spare.pop() : undefined;
-    this.#buffers.set(index, { bytes: new Uint8Array(spare ?? new ArrayBuffer(size)) });
-    return true;
   }
 
   #abortRequests(peer: PeerConnection): void {
@@ -388,25 +369,19 @@ export class Torrent implements PeerDelegate {
     this.#picker.abortPeer(peer.key);
   }
 
-  #finishPiece(index: number, buffer: PieceBuffer): void {
-    this.#buffers.delete(index);
-    const size = buffer.bytes.byteLength;
-    this.#ctx.diskIo.hashAndWrite(this.#storageId, index, buffer.bytes.buffer as ArrayBuffer).then(
+  #finishPiece(index: number): void {
+    const buffer = this.#buffers.take(index)!;
+    const size = buffer.byteLength;
+    this.#ctx.diskIo.hashAndWrite(this.#storageId, index, buffer.buffer as ArrayBuffer).then(
       (result) => {
-        this.#ctx.budget.used -= size;
-        if (
-          result.buffer !== undefined && result.buffer.byteLength === this.info.pieceLength &&
-          this.#spare.length < 16
-        ) {
-          this.#spare.push(result.buffer);
-        }
+        this.#buffers.written(size, result.buffer);
         if (this.#closed) return;
         if (result.ok) this.#pieceVerified(index);
         else this.#pieceFailed(index, size);
         this.#fillAll();
       },
       (error) => {
-        this.#ctx.budget.used -= size;
+        this.#buffers.written(size);
         this.#picker.pieceFailed(index);
         this.#storageFailure(error);
       },
@@ -439,26 +414,8 @@ export class Torrent implements PeerDelegate {
 
   #pieceFailed(index: number, size: number): void {
     this.#wasted += size;
-    const contributors = this.#picker.pieceFailed(index);
-    const names = contributors.map((key) => this.#peers.get(key)?.name).filter((n): n is string =>
-      n !== undefined
-    );
-    this.#alert({
-      type: "hash_failed",
-      category: "error",
-      infoHash: this.infoHash,
-      piece: index,
-      peers: names,
-    });
-    // Smart ban, simplified: a sole contributor sent bad data for sure; with several, each is suspected and
-    // banned after three failed pieces.
-    for (const key of contributors) {
-      const peer = this.#peers.get(key);
-      if (peer === undefined) continue;
-      const strikes = (this.#hashFailures.get(peer.name) ?? 0) + (contributors.length === 1 ? 3 : 1);
-      this.#hashFailures.set(peer.name, strikes);
-      if (strikes >= 3) this.#peers.ban(peer, `sent data for piece ${index} that failed its hash check`);
-    }
+    const peers = this.#peers.blame(this.#picker.pieceFailed(index), index);
+    this.#alert({ type: "hash_failed", category: "error", infoHash: this.infoHash, piece: index, peers });
   }
 
   #storageFailure(error: unknown): void {
@@ -500,24 +457,7 @@ export class Torrent implements PeerDelegate {
 
   #rechoke(now: number): void {
     this.#lastRechoke = now;
-    const peers = [...this.#peers.connected()];
-    const unchoke = this.#choker.rechoke(
-      peers.map((peer) => ({
-        key: peer.key,
-        interested: peer.peerInterested,
-        choked: peer.amChoking,
-        downloadRate: peer.download.rate(now),
-        uploadRate: peer.upload.rate(now),
-        isSeed: peer.isSeed,
-        connectedAt: peer.connectedAt,
-      })),
-      now,
-      this.#picker.complete,
-    );
-    for (const peer of peers) {
-      if (unchoke.has(peer.key)) peer.unchoke();
-      else peer.choke();
-    }
+    this.#peers.rechoke(now, this.#picker.complete);
   }
 
   #announceRequest(event: AnnounceEvent) {

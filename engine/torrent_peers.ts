@@ -13,6 +13,7 @@ import {
   readHandshake,
   writeAll,
 } from "./peer_connection.ts";
+import { Choker } from "./picker/mod.ts";
 import type { TorrentContext } from "./torrent_context.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
 import { encodeHandshake, type Handshake, makeReserved, WireDecoder } from "./wire/mod.ts";
@@ -69,6 +70,8 @@ export class PeerSet {
   #candidates = new Map<string, Candidate>();
   #peers = new Map<number, PeerConnection>();
   #banned = new Set<string>();
+  #strikes = new Map<string, number>();
+  #choker: Choker;
   #nextKey = 0;
   #halfOpen = 0;
   #closed = false;
@@ -77,6 +80,7 @@ export class PeerSet {
     this.#ctx = ctx;
     this.#owner = owner;
     this.#info = info;
+    this.#choker = new Choker({ uploadSlots: ctx.settings.uploadSlots });
   }
 
   /** Connected peers. */
@@ -246,6 +250,53 @@ export class PeerSet {
       peer: peer.name,
       reason,
     });
+  }
+
+  /**
+   * Runs the choker (BEP 3 choking) over the connected peers and sends the resulting choke and unchoke messages.
+   * @param now Monotonic time (ms).
+   * @param seeding Whether we have every piece (slots then go by upload rate).
+   */
+  rechoke(now: number, seeding: boolean): void {
+    const peers = [...this.#peers.values()];
+    const unchoke = this.#choker.rechoke(
+      peers.map((peer) => ({
+        key: peer.key,
+        interested: peer.peerInterested,
+        choked: peer.amChoking,
+        downloadRate: peer.download.rate(now),
+        uploadRate: peer.upload.rate(now),
+        isSeed: peer.isSeed,
+        connectedAt: peer.connectedAt,
+      })),
+      now,
+      seeding,
+    );
+    for (const peer of peers) {
+      if (unchoke.has(peer.key)) peer.unchoke();
+      else peer.choke();
+    }
+  }
+
+  /**
+   * Blames the peers that sent blocks of a piece that failed its hash check (smart ban, simplified): a sole
+   * contributor surely sent bad data and is banned at once; with several, each gets a strike and is banned at
+   * three.
+   * @param contributors Keys of the connected peers that sent blocks of the piece.
+   * @param piece The piece index, for the ban reason.
+   * @returns The contributors' names (`host:port`).
+   */
+  blame(contributors: readonly number[], piece: number): string[] {
+    const names: string[] = [];
+    for (const key of contributors) {
+      const peer = this.#peers.get(key);
+      if (peer === undefined) continue;
+      names.push(peer.name);
+      const strikes = (this.#strikes.get(peer.name) ?? 0) + (contributors.length === 1 ? 3 : 1);
+      this.#strikes.set(peer.name, strikes);
+      if (strikes >= 3) this.ban(peer, `sent data for piece ${piece} that failed its hash check`);
+    }
+    return names;
   }
 
   /**

@@ -9,48 +9,10 @@ import { Bitfield } from "./bitfield.ts";
 import { BlockGeometry } from "./_block_geometry.ts";
 import { MISSING, PartialPiece, RECEIVED, REQUESTED } from "./_partial_piece.ts";
 import { MAX_PIECE_PRIORITY, RarestFirst } from "./_rarest_first.ts";
+import { PeerRequests } from "./_peer_requests.ts";
+import type { BlockReceived, BlockRequest, PeerKey, PiecePickerOptions } from "./picker_types.ts";
 
-/** One block request, as in the BEP 3 `request` message: offsets and length in bytes. */
-export interface BlockRequest {
-  /** Piece index. */
-  index: number;
-  /** Byte offset inside the piece, a multiple of the block size. */
-  begin: number;
-  /** Bytes: the block size, or less for the last block of the last piece. */
-  length: number;
-}
-
-/** The torrent's small integer id for one peer connection: an integer in `0..2147483647`. */
-export type PeerKey = number;
-
-/** What {@link PiecePicker.blockReceived} decided about an arriving block. */
-export interface BlockReceived {
-  /**
-   * `new`: first copy, keep it. `duplicate`: already received (endgame race, or after a cancel), discard it.
-   * `unrequested`: this peer was not asked for it, or its offset or length do not match a block: waste.
-   */
-  status: "new" | "duplicate" | "unrequested";
-  /** Other peers the block was also requested from: send them `cancel` (BEP 3). */
-  cancel: PeerKey[];
-  /** Whether every block of the piece has now been received: hash it. */
-  pieceComplete: boolean;
-}
-
-/** Options for {@link PiecePicker}. */
-export interface PiecePickerOptions {
-  /** Number of pieces. Must equal `ceil(totalLength / pieceLength)`. */
-  pieceCount: number;
-  /** Bytes per piece (all but the last). */
-  pieceLength: number;
-  /** Bytes in the torrent. */
-  totalLength: number;
-  /** Bytes per block request; default 16384 (BEP 3 practice; peers reject larger). */
-  blockSize?: number;
-  /** Most peers one block is requested from at once in endgame; default 2 (libtorrent's strict endgame). */
-  endgameRequestsPerBlock?: number;
-  /** Uniform random source in `[0, 1)` for tie-breaks; default `Math.random`. */
-  random?: () => number;
-}
+export type { BlockReceived, BlockRequest, PeerKey, PiecePickerOptions };
 
 /** Priority of every piece until changed: libtorrent's default. */
 export const DEFAULT_PIECE_PRIORITY = 4;
@@ -106,7 +68,7 @@ export class PiecePicker {
   #open = new Set<PartialPiece>();
   /** Finished partial pieces kept for reuse: allocating block state per piece dominated picking small pieces. */
   #spares: PartialPiece[] = [];
-  #peerRequests = new Map<PeerKey, Set<number>>();
+  #peerRequests = new PeerRequests();
   #missingBlocks = 0;
   #geometry: BlockGeometry;
   #endgameSlots: number;
@@ -393,7 +355,7 @@ export class PiecePicker {
     const id = this.#geometry.blockId(index, block);
     const cancel: PeerKey[] = [];
     for (const p of asked) {
-      this.#forgetRequest(p, id);
+      this.#peerRequests.delete(p, id);
       if (p !== peer) cancel.push(p);
     }
     return { status: "new", cancel, pieceComplete: partial.received === partial.blockCount };
@@ -409,7 +371,7 @@ export class PiecePicker {
     if (partial === undefined || begin % this.blockSize !== 0) return;
     const block = begin / this.blockSize;
     if (block < 0 || block >= partial.blockCount || !partial.isRequestedFrom(block, peer)) return;
-    this.#forgetRequest(peer, this.#geometry.blockId(index, block));
+    this.#peerRequests.delete(peer, this.#geometry.blockId(index, block));
     if (partial.unrequest(block, peer)) {
       if (this.#priority[index] > 0) this.#missingBlocks++;
       this.#open.add(partial);
@@ -422,22 +384,19 @@ export class PiecePicker {
    * @returns The requests that were outstanding, so the caller can discard its own copies.
    */
   abortPeer(peer: PeerKey): BlockRequest[] {
-    const ids = this.#peerRequests.get(peer);
-    if (ids === undefined) return [];
     const dropped: BlockRequest[] = [];
-    for (const id of [...ids]) {
+    for (const id of this.#peerRequests.of(peer)) {
       const index = this.#geometry.pieceOfId(id);
       const block = id - this.#geometry.blockId(index, 0);
       dropped.push(this.#geometry.request(index, block));
       this.abortRequest(peer, index, block * this.blockSize);
     }
-    this.#peerRequests.delete(peer);
     return dropped;
   }
 
   /** Number of requests outstanding to `peer`. */
   requestsOf(peer: PeerKey): number {
-    return this.#peerRequests.get(peer)?.size ?? 0;
+    return this.#peerRequests.count(peer);
   }
 
   // --- internals ---
@@ -459,7 +418,7 @@ export class PiecePicker {
       if (partial.state[b] !== MISSING) continue;
       partial.request(b, peer);
       this.#missingBlocks--;
-      this.#rememberRequest(peer, this.#geometry.blockId(partial.index, b));
+      this.#peerRequests.add(peer, this.#geometry.blockId(partial.index, b));
       out.push(this.#geometry.request(partial.index, b));
     }
     if (partial.missing === 0) this.#open.delete(partial);
@@ -474,7 +433,7 @@ export class PiecePicker {
           if (partial.state[b] !== REQUESTED || partial.requesterCount(b) !== asked) continue;
           if (partial.isRequestedFrom(b, peer)) continue;
           partial.request(b, peer);
-          this.#rememberRequest(peer, this.#geometry.blockId(partial.index, b));
+          this.#peerRequests.add(peer, this.#geometry.blockId(partial.index, b));
           out.push(this.#geometry.request(partial.index, b));
           if (out.length >= max) return;
         }
@@ -494,7 +453,7 @@ export class PiecePicker {
     const partial = this.#partials.get(index);
     if (partial === undefined) return;
     for (const [peer, blocks] of partial.outstanding()) {
-      for (const b of blocks) this.#forgetRequest(peer, this.#geometry.blockId(index, b));
+      for (const b of blocks) this.#peerRequests.delete(peer, this.#geometry.blockId(index, b));
     }
     if (this.#priority[index] > 0) this.#missingBlocks -= partial.missing;
     this.#partials.delete(index);
@@ -505,19 +464,6 @@ export class PiecePicker {
     ) {
       this.#spares.push(partial);
     }
-  }
-
-  #rememberRequest(peer: PeerKey, id: number): void {
-    let ids = this.#peerRequests.get(peer);
-    if (ids === undefined) this.#peerRequests.set(peer, ids = new Set());
-    ids.add(id);
-  }
-
-  #forgetRequest(peer: PeerKey, id: number): void {
-    const ids = this.#peerRequests.get(peer);
-    if (ids === undefined) return;
-    ids.delete(id);
-    if (ids.size === 0) this.#peerRequests.delete(peer);
   }
 
   #checkIndex(index: number): void {
