@@ -9,6 +9,9 @@
  * - BEP 7: IPv6 tracker peers (`peers6`)
  * - BEP 27: the private flag (parsed)
  *
+ * State: with `SessionOptions.stateDir`, each torrent's progress is kept in a SQLite database and a piece is
+ * recorded only after its data is durable, so restarts resume without losing or re-downloading verified data.
+ *
  * @example Download a torrent and wait for it
  * ```ts ignore
  * import { Session } from "./mod.ts";
@@ -46,4 +49,6 @@ export {
   type TorrentInfo,
 } from "./engine/metainfo/mod.ts";
 export type { PeerAddress } from "./engine/tracker/mod.ts";
+export { type FileStamp, StateStore, type TorrentRecord } from "./engine/storage/state_store.ts";
+export { type CheckpointJson, exportCheckpoint, importCheckpoint } from "./engine/storage/checkpoint_json.ts";
 export type { DiskIo, HashBackend, StorageFile, StorageSpec, WriteResult } from "./engine/storage/disk_io.ts";

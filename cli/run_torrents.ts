@@ -6,15 +6,8 @@
  */
 
 import { type PeerAddress, Session, type TorrentHandle, type TorrentStatus } from "../mod.ts";
+import type { LoadedTorrent } from "./_args.ts";
 import { BarReporter, JsonReporter, QuietReporter, type Reporter } from "./reporter.ts";
-
-/** A torrent file read and checked by the command. */
-export interface LoadedTorrent {
-  /** Path given on the command line. */
-  path: string;
-  /** The .torrent bytes. */
-  bytes: Uint8Array;
-}
 
 /** What `runTorrents` needs. */
 export interface RunOptions {
@@ -37,6 +30,12 @@ export interface RunOptions {
   json: boolean;
   /** Hash backend for the workers. */
   hashBackend?: "native" | "wasm";
+  /** State directory (resume data); none: nothing is recorded. */
+  stateDir?: string;
+  /** Recorded state: trust it (`resume`), hash everything (`recheck`), or discard it (`fresh`). */
+  mode?: "resume" | "recheck" | "fresh";
+  /** Only check the data and record the result (`ccbt recheck`): no peers, no trackers. */
+  checkOnly?: boolean;
 }
 
 /**
@@ -48,12 +47,20 @@ export async function runTorrents(options: RunOptions): Promise<number> {
     listenPort: options.port,
     listenHost: options.bind,
     hashBackend: options.hashBackend,
+    stateDir: options.stateDir,
+    listen: !options.checkOnly,
   });
   await session.start();
   const handles: TorrentHandle[] = [];
   for (const torrent of options.torrents) {
     handles.push(
-      await session.addTorrent({ torrent: torrent.bytes, savePath: options.savePath, peers: options.peers }),
+      await session.addTorrent({
+        torrent: torrent.bytes,
+        savePath: options.savePath,
+        peers: options.peers,
+        mode: options.mode,
+        paused: options.checkOnly,
+      }),
     );
   }
   const reporter: Reporter = options.json
@@ -61,7 +68,7 @@ export async function runTorrents(options: RunOptions): Promise<number> {
     : Deno.stderr.isTerminal()
     ? new BarReporter(handles)
     : new QuietReporter();
-  if (options.json) reporter.message(`listening on port ${session.listenPort}`);
+  if (options.json && !options.checkOnly) reporter.message(`listening on port ${session.listenPort}`);
 
   const pending = new Map(handles.map((h) => [h.infoHash, h]));
   let failed = false;
@@ -117,6 +124,12 @@ export async function runTorrents(options: RunOptions): Promise<number> {
 /** Why a torrent is done, or `null` while it should keep running. */
 function goalReached(status: TorrentStatus, options: RunOptions): string | null {
   if (status.state === "error") return `failed: ${status.error}`;
+  if (options.checkOnly) {
+    if (status.state !== "paused") return null;
+    return `checked: ${status.piecesHave} of ${status.pieceCount} pieces verified (${
+      (status.progress * 100).toFixed(1)
+    }%)`;
+  }
   if (status.state !== "seeding") return null;
   if (!options.seed) return "downloaded";
   if (options.seedRatio !== undefined && status.uploaded >= options.seedRatio * status.totalLength) {

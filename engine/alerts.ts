@@ -62,6 +62,7 @@ export type Alert =
     message: string;
   }
   | { type: "torrent_error"; category: "error"; time: number; infoHash: string; message: string }
+  | { type: "state_warning"; category: "storage"; time: number; infoHash?: string; message: string }
   | { type: "listen_failed"; category: "error"; time: number; message: string }
   | { type: "alerts_dropped"; category: "error"; time: number; count: number };
 

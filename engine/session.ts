@@ -9,7 +9,7 @@ import { PeerProtocolError } from "./errors.ts";
 import { parseTorrent, type TorrentInfo } from "./metainfo/mod.ts";
 import { type ByteTransport, readHandshake } from "./peer_connection.ts";
 import type { DiskIo, HashBackend } from "./storage/disk_io.ts";
-import { WorkerDiskIo } from "./storage/mod.ts";
+import { StateStore, WorkerDiskIo } from "./storage/mod.ts";
 import { Torrent } from "./torrent.ts";
 import type { Budget, SwarmSettings, TorrentContext } from "./torrent_context.ts";
 import { TorrentHandle } from "./torrent_handle.ts";
@@ -45,6 +45,12 @@ export interface SessionOptions {
   handshakeTimeout?: number;
   /** Alerts held before dropping (default 4096). */
   alertQueueSize?: number;
+  /**
+   * Directory of the state database (`ccbt.db`, SQLite in WAL mode): each torrent's metainfo, save path,
+   * have-bitfield, stats and state, so a restart resumes where it stopped (DESIGN.md section 5). Without it,
+   * nothing is recorded and every start checks existing data.
+   */
+  stateDir?: string;
 }
 
 /** What to add: a .torrent's bytes or parsed metainfo, and where to save it. */
@@ -55,8 +61,13 @@ export interface AddTorrentParams {
   savePath: string;
   /** Peers to connect to besides the trackers' (`{ host, port }`). */
   peers?: readonly PeerAddress[];
-  /** Add paused. */
+  /** Add paused: the data is checked, then nothing is transferred until `resume()`. */
   paused?: boolean;
+  /**
+   * What to do with the torrent's recorded state: `resume` (default) trusts recorded pieces whose files are
+   * unchanged and checks the rest; `recheck` hashes all existing data; `fresh` discards the record first.
+   */
+  mode?: "resume" | "recheck" | "fresh";
 }
 
 /** Makes a 20-byte Azureus-style peer id: `-CC0100-` and 12 random bytes. */
@@ -92,6 +103,7 @@ export class Session {
   #diskIo: DiskIo | undefined;
   #ownsDiskIo = false;
   #udp: UdpTrackerClient | undefined;
+  #store: StateStore | undefined;
   #listener: Deno.TcpListener | undefined;
   #incoming = new Set<ByteTransport>();
   #started: Promise<void> | undefined;
@@ -136,6 +148,13 @@ export class Session {
   }
 
   #start(): void {
+    if (this.#options.stateDir !== undefined) {
+      const { store, warnings } = StateStore.open(this.#options.stateDir);
+      this.#store = store;
+      for (const message of warnings) {
+        this.#alerts.push({ type: "state_warning", category: "storage", message });
+      }
+    }
     if (this.#options.diskIo !== undefined) {
       this.#diskIo = this.#options.diskIo;
     } else {
@@ -173,6 +192,8 @@ export class Session {
       savePath,
       peers: params.peers,
       paused: params.paused,
+      mode: params.mode,
+      metainfo: params.torrent instanceof Uint8Array ? params.torrent : undefined,
     });
     this.#torrents.set(info.infoHashHex, torrent);
     this.#alerts.push({
@@ -215,6 +236,7 @@ export class Session {
     this.#torrents.clear();
     await this.#udp?.close();
     if (this.#ownsDiskIo) await this.#diskIo?.close();
+    this.#store?.close();
     this.#alerts.close();
   }
 
@@ -237,6 +259,7 @@ export class Session {
       settings: this.#settings,
       budget: this.#budget,
       connections: this.#connections,
+      store: this.#store,
       connect: (peer, timeoutMs) => connectTcp(peer, timeoutMs),
     };
   }

@@ -7,35 +7,22 @@
 
 import type { AlertInput, TorrentState } from "./alerts.ts";
 import { StorageError } from "./errors.ts";
-import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
+import type { TorrentInfo } from "./metainfo/mod.ts";
 import type { ByteTransport, PeerConnection, PeerDelegate } from "./peer_connection.ts";
 import { PiecePicker, requestQueueSize } from "./picker/mod.ts";
-import type { StorageFile } from "./storage/disk_io.ts";
-import { checkRealPathInside } from "./storage/check_real_path.ts";
 import { TorrentAnnouncer } from "./torrent_announcer.ts";
 import type { TorrentStatus } from "./torrent_status.ts";
 import type { AnnounceEvent, PeerAddress } from "./tracker/mod.ts";
 import type { Handshake, WireDecoder } from "./wire/mod.ts";
 import { PeerSet } from "./torrent_peers.ts";
-import type { TorrentContext } from "./torrent_context.ts";
+import type { TorrentContext, TorrentOptions } from "./torrent_context.ts";
 import { PieceBuffers } from "./piece_buffers.ts";
+import { type CheckpointState, type StartMode, TorrentData } from "./torrent_data.ts";
+
+export type { TorrentOptions };
 
 /** Seconds between choker runs (BEP 3: every ten seconds). */
 const RECHOKE_SECONDS = 10;
-/** Pieces checked at once while checking existing data. */
-const CHECK_CONCURRENCY = 8;
-
-/** Options for a {@linkcode Torrent}. */
-export interface TorrentOptions {
-  /** Parsed metainfo. */
-  info: TorrentInfo;
-  /** Directory the torrent's files are saved under (absolute). */
-  savePath: string;
-  /** Peers to connect to besides the trackers'. */
-  peers?: readonly PeerAddress[];
-  /** Start paused. */
-  paused?: boolean;
-}
 
 /** One torrent in a session. Internal: the public API is `TorrentHandle`. */
 export class Torrent implements PeerDelegate {
@@ -44,13 +31,14 @@ export class Torrent implements PeerDelegate {
   /** Absolute save directory. */
   readonly savePath: string;
   readonly #ctx: TorrentContext;
-  readonly #picker: PiecePicker;
+  #picker: PiecePicker;
+  readonly #data: TorrentData;
+  #mode: StartMode;
+  #writes = new Set<Promise<void>>();
   readonly #peers: PeerSet;
   readonly #announcer: TorrentAnnouncer;
-  #storageId = -1;
   #state: TorrentState = "checking";
   #error: string | undefined;
-  #checked = 0;
   readonly #buffers: PieceBuffers;
   #verifiedBytes = 0;
   #downloaded = 0;
@@ -68,6 +56,15 @@ export class Torrent implements PeerDelegate {
     this.savePath = options.savePath;
     const { pieceCount, pieceLength, totalLength } = options.info;
     this.#picker = new PiecePicker({ pieceCount, pieceLength, totalLength });
+    this.#mode = options.mode ?? "resume";
+    this.#data = new TorrentData({
+      info: options.info,
+      savePath: options.savePath,
+      metainfo: options.metainfo,
+      store: ctx.store,
+      diskIo: ctx.diskIo,
+      alerts: ctx.alerts,
+    });
     this.#buffers = new PieceBuffers(ctx.budget, pieceLength);
     this.#peers = new PeerSet(ctx, this, options.info);
     for (const peer of options.peers ?? []) this.#peers.addCandidate(peer);
@@ -75,19 +72,12 @@ export class Torrent implements PeerDelegate {
       tiers: options.info.announceList,
       announce: ctx.announce,
       request: (event) => this.#announceRequest(event),
-      onPeers: (peers, url) => {
-        this.#alert({
-          type: "tracker_reply",
-          category: "tracker",
-          infoHash: this.infoHash,
-          url,
-          peers: peers.length,
-        });
+      alerts: ctx.alerts,
+      infoHash: options.info.infoHashHex,
+      onPeers: (peers) => {
         for (const peer of peers) this.#peers.addCandidate(peer);
         this.#peers.connectMore();
       },
-      onError: (url, message) =>
-        this.#alert({ type: "tracker_error", category: "tracker", infoHash: this.infoHash, url, message }),
     });
     if (options.paused) this.#state = "paused";
   }
@@ -107,22 +97,26 @@ export class Torrent implements PeerDelegate {
     return this.#picker.complete;
   }
 
-  /** Registers the storage, checks existing data, then joins the swarm. */
+  /**
+   * Registers the storage, decides from the record what to trust and what to hash, checks that, records the
+   * result, then joins the swarm (unless paused). Also how a torrent in `error` starts again.
+   */
   async start(): Promise<void> {
-    const files: StorageFile[] = this.info.files.map((file) => ({
-      path: resolveInside(this.savePath, file.path),
-      length: file.length,
-      offset: file.offset,
-    }));
+    const { pieceCount, pieceLength, totalLength } = this.info;
+    this.#picker = new PiecePicker({ pieceCount, pieceLength, totalLength });
+    this.#buffers.releaseAll();
+    this.#verifiedBytes = 0;
+    this.#error = undefined;
+    const paused = this.#state === "paused";
+    this.#setState("checking");
     try {
-      for (const file of files) await checkRealPathInside(this.savePath, file.path);
-      this.#storageId = await this.#ctx.diskIo.addStorage({
-        files,
-        pieceLength: this.info.pieceLength,
-        totalLength: this.info.totalLength,
-        pieceHashes: this.info.pieceHashes,
-      });
-      await this.#checkExisting(files);
+      await this.#data.openStorage();
+      const plan = await this.#data.plan(this.#mode);
+      this.#mode = "resume";
+      for (const index of plan.trusted.indices()) this.#markHave(index);
+      await this.#data.check(plan.check, (index) => this.#markHave(index), () => this.#closed);
+      if (this.#closed) return;
+      await this.#checkpoint();
     } catch (error) {
       this.#fail(error);
       return;
@@ -135,10 +129,11 @@ export class Torrent implements PeerDelegate {
       infoHash: this.infoHash,
       piecesHave: this.#picker.have.count,
     });
-    if (this.#state !== "paused") this.#setState(this.#picker.complete ? "seeding" : "downloading");
+    this.#setState(paused ? "paused" : this.#picker.complete ? "seeding" : "downloading");
     if (this.#picker.complete) this.#finishedAt = performance.now();
+    clearInterval(this.#tick);
     this.#tick = setInterval(() => this.#onTick(), 1000);
-    if (this.#state !== "paused") this.#join();
+    if (!paused) this.#join();
   }
 
   #join(): void {
@@ -146,29 +141,19 @@ export class Torrent implements PeerDelegate {
     this.#peers.connectMore();
   }
 
-  async #checkExisting(files: StorageFile[]): Promise<void> {
-    const present = await Promise.all(
-      files.map((file) => Deno.stat(file.path).then((s) => s.isFile && s.size > 0, () => false)),
-    );
-    if (!present.some(Boolean)) {
-      this.#checked = this.info.pieceCount;
-      return;
-    }
-    let next = 0;
-    const worker = async () => {
-      while (next < this.info.pieceCount && !this.#closed) {
-        const index = next++;
-        if (await this.#ctx.diskIo.checkPiece(this.#storageId, index)) this.#markHave(index);
-        this.#checked++;
-      }
-    };
-    await Promise.all(Array.from({ length: CHECK_CONCURRENCY }, worker));
-  }
-
   #markHave(index: number): void {
     if (this.#picker.have.has(index)) return;
     this.#picker.setHave(index);
     this.#verifiedBytes += this.#picker.pieceSize(index);
+  }
+
+  /** Makes finished writes durable and records them; the torrent fails when a file lost verified data. */
+  #checkpoint(): Promise<void> {
+    return this.#data.checkpoint(() => this.#snapshot());
+  }
+
+  #checkpointSoon(): void {
+    this.#checkpoint().catch((error) => this.#storageFailure(error));
   }
 
   /** Adds a peer address to connect to (e.g. `--peer`). */
@@ -200,7 +185,13 @@ export class Torrent implements PeerDelegate {
 
   /** Resumes after `pause()`. */
   resume(): void {
-    if (this.#state !== "paused" || this.#closed) return;
+    if (this.#closed) return;
+    if (this.#state === "error") {
+      // Start again from what is recorded: files that changed are checked, the rest is trusted.
+      this.start();
+      return;
+    }
+    if (this.#state !== "paused") return;
     this.#setState(this.#picker.complete ? "seeding" : "downloading");
     this.#join();
   }
@@ -208,21 +199,14 @@ export class Torrent implements PeerDelegate {
   /** A frozen snapshot of the torrent's state. */
   status(): TorrentStatus {
     const now = performance.now();
-    let downloadRate = 0;
-    let uploadRate = 0;
-    let seeds = 0;
-    for (const peer of this.#peers.connected()) {
-      downloadRate += peer.download.rate(now);
-      uploadRate += peer.upload.rate(now);
-      if (peer.isSeed) seeds++;
-    }
+    const { downloadRate, uploadRate, seeds } = this.#peers.rates(now);
     const left = this.info.totalLength - this.#verifiedBytes;
     return Object.freeze({
       infoHash: this.infoHash,
       name: this.info.name,
       state: this.#state,
       progress: this.info.totalLength === 0 ? 1 : this.#verifiedBytes / this.info.totalLength,
-      checkProgress: this.#state === "checking" ? this.#checked / Math.max(1, this.info.pieceCount) : 1,
+      checkProgress: this.#state === "checking" ? this.#data.checkProgress : 1,
       totalLength: this.info.totalLength,
       verifiedBytes: this.#verifiedBytes,
       piecesHave: this.#picker.have.count,
@@ -247,8 +231,13 @@ export class Torrent implements PeerDelegate {
     this.#closed = true;
     clearInterval(this.#tick);
     this.#peers.closeAll("torrent closed", true);
+    // Writes in flight still finish and count, so the last checkpoint records everything that reached the disk.
+    await Promise.allSettled([...this.#writes]);
+    if (this.#data.storageId >= 0 && this.#state !== "checking" && this.#state !== "error") {
+      await this.#checkpoint().catch((error) => this.#storageFailure(error));
+    }
     await this.#announcer.stop();
-    if (this.#storageId >= 0) await this.#ctx.diskIo.removeStorage(this.#storageId).catch(() => {});
+    if (this.#data.storageId >= 0) await this.#ctx.diskIo.removeStorage(this.#data.storageId).catch(() => {});
     this.#buffers.releaseAll();
   }
 
@@ -298,8 +287,8 @@ export class Torrent implements PeerDelegate {
   }
 
   readBlock(_peer: PeerConnection, index: number, begin: number, length: number): Promise<Uint8Array | null> {
-    if (!this.#picker.have.has(index) || this.#storageId < 0) return Promise.resolve(null);
-    return this.#ctx.diskIo.read(this.#storageId, index, begin, length).then((block) => {
+    if (!this.#picker.have.has(index) || this.#data.storageId < 0) return Promise.resolve(null);
+    return this.#ctx.diskIo.read(this.#data.storageId, index, begin, length).then((block) => {
       this.#uploaded += block.length;
       return block;
     }, (error) => {
@@ -372,24 +361,27 @@ export class Torrent implements PeerDelegate {
   #finishPiece(index: number): void {
     const buffer = this.#buffers.take(index)!;
     const size = buffer.byteLength;
-    this.#ctx.diskIo.hashAndWrite(this.#storageId, index, buffer.buffer as ArrayBuffer).then(
-      (result) => {
-        this.#buffers.written(size, result.buffer);
-        if (this.#closed) return;
-        if (result.ok) this.#pieceVerified(index);
-        else this.#pieceFailed(index, size);
-        this.#fillAll();
-      },
-      (error) => {
-        this.#buffers.written(size);
-        this.#picker.pieceFailed(index);
-        this.#storageFailure(error);
-      },
-    );
+    const write = this.#ctx.diskIo.hashAndWrite(this.#data.storageId, index, buffer.buffer as ArrayBuffer)
+      .then(
+        (result) => {
+          this.#buffers.written(size, result.buffer);
+          if (result.ok) this.#pieceVerified(index);
+          else this.#pieceFailed(index, size);
+          this.#fillAll();
+        },
+        (error) => {
+          this.#buffers.written(size);
+          this.#picker.pieceFailed(index);
+          this.#storageFailure(error);
+        },
+      );
+    this.#writes.add(write);
+    write.finally(() => this.#writes.delete(write));
   }
 
   #pieceVerified(index: number): void {
     this.#picker.pieceVerified(index);
+    this.#data.markDirty();
     this.#verifiedBytes += this.#picker.pieceSize(index);
     this.#alert({ type: "piece_finished", category: "progress", infoHash: this.infoHash, piece: index });
     for (const peer of this.#peers.connected()) {
@@ -409,7 +401,7 @@ export class Torrent implements PeerDelegate {
     for (const peer of this.#peers.connected()) {
       if (peer.isSeed) peer.close("both seeds");
     }
-    this.#ctx.diskIo.sync(this.#storageId).catch((error) => this.#storageFailure(error));
+    this.#checkpointSoon();
   }
 
   #pieceFailed(index: number, size: number): void {
@@ -437,6 +429,19 @@ export class Torrent implements PeerDelegate {
     this.#setState("error");
     this.#alert({ type: "torrent_error", category: "error", infoHash: this.infoHash, message: this.#error });
     this.#peers.closeAll("torrent error");
+    // Verified pieces stay recorded as they were at the last checkpoint; only the state changes.
+    this.#data.recordState(this.#snapshot());
+  }
+
+  #snapshot(): CheckpointState {
+    return {
+      have: this.#picker.have.clone(),
+      uploaded: this.#uploaded,
+      downloaded: this.#downloaded,
+      state: this.#state,
+      error: this.#error,
+      complete: this.#picker.complete,
+    };
   }
 
   #fillAll(): void {
@@ -449,6 +454,7 @@ export class Torrent implements PeerDelegate {
       if (peer.tick(now, this.#picker.requestsOf(peer.key)) === "request_timeout") this.#abortRequests(peer);
     }
     if (now - this.#lastRechoke >= RECHOKE_SECONDS * 1000) this.#rechoke(now);
+    if (this.#data.checkpointDue(now)) this.#checkpointSoon();
     if (this.#state === "downloading" || this.#state === "seeding") {
       this.#fillAll();
       this.#peers.connectMore();

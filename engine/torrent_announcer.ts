@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { AlertQueue } from "./alerts.ts";
 import type { AnnounceEvent, AnnounceRequest, AnnounceResponse, PeerAddress } from "./tracker/mod.ts";
 
 /** Announces once to one tracker URL; throws `TrackerError` on failure. */
@@ -24,9 +25,11 @@ export interface TorrentAnnouncerOptions {
   /** Builds the request for an event from the torrent's current counters. */
   request: (event: AnnounceEvent) => AnnounceRequest;
   /** Peers from a tracker reply. */
-  onPeers: (peers: PeerAddress[], url: string) => void;
-  /** A tracker failed. */
-  onError: (url: string, message: string) => void;
+  onPeers: (peers: PeerAddress[]) => void;
+  /** Where `tracker_reply` and `tracker_error` alerts go. */
+  alerts: AlertQueue;
+  /** The torrent's info-hash (hex), for the alerts. */
+  infoHash: string;
   /** Per-announce timeout in ms (default 15 000). */
   timeout?: number;
   /** Seconds to wait before retrying after every tracker failed (default 60, doubling to 30 minutes). */
@@ -112,11 +115,21 @@ export class TorrentAnnouncer {
           tier.unshift(url);
           interval = reply.interval;
           if (event === "started") this.#startedSent = true;
-          this.#options.onPeers(reply.peers, url);
+          const { alerts, infoHash } = this.#options;
+          alerts.push({
+            type: "tracker_reply",
+            category: "tracker",
+            infoHash,
+            url,
+            peers: reply.peers.length,
+          });
+          this.#options.onPeers(reply.peers);
           break;
         } catch (error) {
           if (this.#stopped) return;
-          this.#options.onError(url, error instanceof Error ? error.message : String(error));
+          const message = error instanceof Error ? error.message : String(error);
+          const { alerts, infoHash } = this.#options;
+          alerts.push({ type: "tracker_error", category: "tracker", infoHash, url, message });
         }
       }
       if (interval !== undefined) break;

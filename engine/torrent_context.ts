@@ -7,8 +7,11 @@
 import type { AlertQueue } from "./alerts.ts";
 import type { ByteTransport } from "./peer_connection.ts";
 import type { DiskIo } from "./storage/disk_io.ts";
+import type { StateStore } from "./storage/state_store.ts";
 import type { AnnounceFunction } from "./torrent_announcer.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
+import type { TorrentInfo } from "./metainfo/mod.ts";
+import type { StartMode } from "./torrent_data.ts";
 
 /** Session-wide limits and switches a torrent reads. */
 export interface SwarmSettings {
@@ -52,6 +55,24 @@ export interface TorrentContext {
   readonly budget: Budget;
   /** Open peer connections, session-wide. */
   readonly connections: Budget;
+  /** The state store, when the session keeps state (DESIGN.md section 5). */
+  readonly store?: StateStore;
   /** Opens a byte stream to a peer. */
   connect(peer: PeerAddress, timeoutMs: number): Promise<ByteTransport>;
+}
+
+/** Options for a `Torrent`. */
+export interface TorrentOptions {
+  /** Parsed metainfo. */
+  info: TorrentInfo;
+  /** Directory the torrent's files are saved under (absolute). */
+  savePath: string;
+  /** Peers to connect to besides the trackers'. */
+  peers?: readonly PeerAddress[];
+  /** Start paused. */
+  paused?: boolean;
+  /** What to do with recorded state: trust it where files are unchanged (default), recheck all, or discard it. */
+  mode?: StartMode;
+  /** The .torrent bytes, recorded for `ccbt resume`. */
+  metainfo?: Uint8Array;
 }

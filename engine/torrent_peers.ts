@@ -88,6 +88,19 @@ export class PeerSet {
     return this.#peers.size;
   }
 
+  /** Payload rates summed over the connected peers (bytes/s), and how many of them are seeds. */
+  rates(now: number): { downloadRate: number; uploadRate: number; seeds: number } {
+    let downloadRate = 0;
+    let uploadRate = 0;
+    let seeds = 0;
+    for (const peer of this.#peers.values()) {
+      downloadRate += peer.download.rate(now);
+      uploadRate += peer.upload.rate(now);
+      if (peer.isSeed) seeds++;
+    }
+    return { downloadRate, uploadRate, seeds };
+  }
+
   /** The connected peer with this key. */
   get(key: number): PeerConnection | undefined {
     return this.#peers.get(key);

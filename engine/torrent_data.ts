@@ -1,0 +1,270 @@
+/**
+ * One torrent's record in the state store (DESIGN.md section 5): what to trust when it starts, and checkpoints
+ * that record a piece as done only after its data is durable (fdatasync first, then the record).
+ *
+ * @module
+ */
+
+import type { AlertQueue } from "./alerts.ts";
+import { StorageError } from "./errors.ts";
+import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
+import { checkRealPathInside } from "./storage/check_real_path.ts";
+import type { DiskIo, StorageFile } from "./storage/disk_io.ts";
+import type { Bitfield } from "./picker/bitfield.ts";
+import type { FileStamp, StateStore, TorrentRecord } from "./storage/state_store.ts";
+import { lostData, planResume, type ResumePlan, stampFiles } from "./torrent_resume.ts";
+
+/** How a torrent treats recorded state when it starts. */
+export type StartMode = "resume" | "recheck" | "fresh";
+
+/** The counters a checkpoint records. */
+export interface CheckpointState {
+  /** Pieces verified and written (a snapshot taken before the sync). */
+  have: Bitfield;
+  /** Payload bytes this session. */
+  uploaded: number;
+  /** Payload bytes this session. */
+  downloaded: number;
+  /** The torrent's state. */
+  state: string;
+  /** The error message in state `error`. */
+  error?: string;
+  /** Whether every piece is verified. */
+  complete: boolean;
+}
+
+/** Options for {@linkcode TorrentData}. */
+export interface TorrentDataOptions {
+  info: TorrentInfo;
+  /** Absolute save directory. */
+  savePath: string;
+  /** The .torrent bytes, kept in the record for `ccbt resume`. */
+  metainfo?: Uint8Array;
+  /** The store; without one nothing is recorded and every start checks existing data. */
+  store?: StateStore;
+  /** Disk and hash jobs. */
+  diskIo: DiskIo;
+  alerts: AlertQueue;
+}
+
+/** Pieces checked at once while checking existing data. */
+const CHECK_CONCURRENCY = 8;
+/** Seconds between checkpoints while pieces are being verified (DESIGN.md section 5: batched by interval). */
+const CHECKPOINT_SECONDS = 2;
+
+/** One torrent's storage registration and persisted state. */
+export class TorrentData {
+  #options: TorrentDataOptions;
+  #files: StorageFile[];
+  #paths: string[];
+  #storageId = -1;
+  #checked = 0;
+  #checkTotal = 0;
+  #dirty = false;
+  #lastCheckpoint = 0;
+  #checkpoints: Promise<unknown> = Promise.resolve();
+  #baseUploaded = 0;
+  #baseDownloaded = 0;
+  #addedAt = Date.now();
+  #completedAt: number | undefined;
+
+  constructor(options: TorrentDataOptions) {
+    this.#options = options;
+    this.#files = options.info.files.map((file) => ({
+      path: resolveInside(options.savePath, file.path),
+      length: file.length,
+      offset: file.offset,
+    }));
+    this.#paths = this.#files.map((file) => file.path);
+  }
+
+  /** The storage id in the DiskIo, or -1 before `openStorage()`. */
+  get storageId(): number {
+    return this.#storageId;
+  }
+
+  /** Fraction of the pieces to check that are checked, 0..1. */
+  get checkProgress(): number {
+    return this.#checkTotal === 0 ? 1 : this.#checked / this.#checkTotal;
+  }
+
+  /**
+   * Registers the files with the DiskIo (again, after an error: open handles to replaced files are dropped),
+   * refusing any path that leads outside the save directory through a symlink.
+   * @throws {StorageError} When a path escapes or a directory cannot be made.
+   */
+  async openStorage(): Promise<void> {
+    const { diskIo, info, savePath } = this.#options;
+    if (this.#storageId >= 0) await diskIo.removeStorage(this.#storageId);
+    this.#storageId = -1;
+    for (const file of this.#files) await checkRealPathInside(savePath, file.path);
+    this.#storageId = await diskIo.addStorage({
+      files: this.#files,
+      pieceLength: info.pieceLength,
+      totalLength: info.totalLength,
+      pieceHashes: info.pieceHashes,
+    });
+  }
+
+  /**
+   * Hashes `pieces` in the worker pool, a few at a time.
+   * @param onMatch Called for each piece whose data matches its hash.
+   * @param stop Checked between pieces: the check ends early when it returns true.
+   */
+  async check(
+    pieces: readonly number[],
+    onMatch: (index: number) => void,
+    stop: () => boolean,
+  ): Promise<void> {
+    this.#checked = 0;
+    this.#checkTotal = pieces.length;
+    let next = 0;
+    const worker = async () => {
+      while (next < pieces.length && !stop()) {
+        const index = pieces[next++];
+        if (await this.#options.diskIo.checkPiece(this.#storageId, index)) onMatch(index);
+        this.#checked++;
+      }
+    };
+    await Promise.all(Array.from({ length: CHECK_CONCURRENCY }, worker));
+  }
+
+  /** Payload bytes uploaded in earlier sessions. */
+  get baseUploaded(): number {
+    return this.#baseUploaded;
+  }
+
+  /** Payload bytes downloaded in earlier sessions. */
+  get baseDownloaded(): number {
+    return this.#baseDownloaded;
+  }
+
+  /**
+   * Reads the record (unless `mode` discards it), stats the files, and decides what to trust and what to check.
+   * Makes sure a record exists afterwards, holding only what was durable before.
+   */
+  async plan(mode: StartMode): Promise<ResumePlan> {
+    const { info, store, savePath } = this.#options;
+    let record: TorrentRecord | undefined;
+    if (store !== undefined) {
+      if (mode === "fresh") store.delete(info.infoHashHex);
+      record = store.get(info.infoHashHex);
+      for (const message of store.takeWarnings()) this.#warn(message);
+      if (record !== undefined && record.savePath !== savePath) {
+        this.#warn(
+          `The record of ${info.name} is for ${record.savePath}, not ${savePath}: checking the data instead`,
+        );
+        record = undefined;
+      }
+    }
+    const stamps = await stampFiles(this.#paths);
+    const plan = planResume(info, mode === "resume" ? record : undefined, stamps);
+    if (record !== undefined) {
+      this.#baseUploaded = record.uploaded;
+      this.#baseDownloaded = record.downloaded;
+      this.#addedAt = record.addedAt;
+      this.#completedAt = record.completedAt;
+    }
+    if (store !== undefined && record === undefined) {
+      // Nothing durable is known yet: an empty bitfield, with the stamps as they are now.
+      store.put({
+        infoHash: info.infoHashHex,
+        name: info.name,
+        metainfo: this.#options.metainfo,
+        savePath,
+        state: "checking",
+        pieceCount: info.pieceCount,
+        totalLength: info.totalLength,
+        have: new Uint8Array(Math.ceil(info.pieceCount / 8)),
+        files: stamps,
+        uploaded: 0,
+        downloaded: 0,
+        addedAt: this.#addedAt,
+        lastActiveAt: Date.now(),
+      });
+    }
+    if (mode === "resume" && plan.check.length > 0 && plan.reasons.length > 0) {
+      this.#warn(`Checking ${plan.check.length} pieces of ${info.name}: ${plan.reasons.join("; ")}`);
+    }
+    return plan;
+  }
+
+  /** A piece was verified since the last checkpoint. */
+  markDirty(): void {
+    this.#dirty = true;
+  }
+
+  /** Whether pieces wait to be recorded and the checkpoint interval has passed at monotonic `now` (ms). */
+  checkpointDue(now: number): boolean {
+    return this.#dirty && now - this.#lastCheckpoint >= CHECKPOINT_SECONDS * 1000;
+  }
+
+  /**
+   * Records a checkpoint, after any running one: a sync makes every finished write durable, then the files are
+   * stamped and checked for lost data, then the snapshot (taken after the sync starts waiting its turn, before
+   * the sync) is recorded. Pieces verified later wait for the next checkpoint. Without a store only the sync and
+   * the lost-data check run.
+   * @throws {StorageError} When a file holding verified data was deleted or truncated (nothing is recorded), or
+   *   when the sync fails.
+   */
+  checkpoint(snapshot: () => CheckpointState): Promise<void> {
+    const run = async () => {
+      this.#dirty = false;
+      this.#lastCheckpoint = performance.now();
+      await this.#record(snapshot());
+    };
+    const next = this.#checkpoints.catch(() => {}).then(run);
+    this.#checkpoints = next;
+    return next;
+  }
+
+  async #record(state: CheckpointState): Promise<void> {
+    const { info, store, diskIo } = this.#options;
+    const paths = this.#paths;
+    await diskIo.sync(this.#storageId);
+    const stamps = await stampFiles(paths);
+    const lost = lostData(info, state.have, stamps, paths);
+    if (lost !== null) {
+      const index = stamps.findIndex((_, i) => lost.includes(paths[i]));
+      throw new StorageError("stat", paths[Math.max(0, index)], "ENOENT", lost);
+    }
+    if (state.complete) this.#completedAt ??= Date.now();
+    store?.saveProgress(info.infoHashHex, {
+      have: state.have.bytes.slice(),
+      files: stamps,
+      uploaded: this.#baseUploaded + state.uploaded,
+      downloaded: this.#baseDownloaded + state.downloaded,
+      state: state.state,
+      error: state.error,
+      lastActiveAt: Date.now(),
+      completedAt: this.#completedAt,
+    });
+  }
+
+  /** Records a state change (error, paused) without touching the recorded bitfield and stamps. */
+  recordState(state: CheckpointState): void {
+    const { info, store } = this.#options;
+    if (store === undefined) return;
+    const record = store.get(info.infoHashHex);
+    if (record === undefined) return;
+    store.saveProgress(info.infoHashHex, {
+      have: record.have,
+      files: record.files,
+      uploaded: this.#baseUploaded + state.uploaded,
+      downloaded: this.#baseDownloaded + state.downloaded,
+      state: state.state,
+      error: state.error,
+      lastActiveAt: Date.now(),
+      completedAt: this.#completedAt,
+    });
+  }
+
+  #warn(message: string): void {
+    this.#options.alerts.push({
+      type: "state_warning",
+      category: "storage",
+      infoHash: this.#options.info.infoHashHex,
+      message,
+    });
+  }
+}
