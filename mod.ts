@@ -49,6 +49,12 @@ export {
   type TorrentInfo,
 } from "./engine/metainfo/mod.ts";
 export type { PeerAddress } from "./engine/tracker/mod.ts";
-export { type FileStamp, StateStore, type TorrentRecord } from "./engine/storage/state_store.ts";
+export {
+  type FileStamp,
+  type OpenedStateStore,
+  type ProgressUpdate,
+  StateStore,
+  type TorrentRecord,
+} from "./engine/storage/state_store.ts";
 export { type CheckpointJson, exportCheckpoint, importCheckpoint } from "./engine/storage/checkpoint_json.ts";
 export type { DiskIo, HashBackend, StorageFile, StorageSpec, WriteResult } from "./engine/storage/disk_io.ts";

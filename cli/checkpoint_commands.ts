@@ -5,9 +5,9 @@
  */
 
 import type { Command } from "commander";
-import { exportCheckpoint, importCheckpoint, StateStore, type TorrentRecord } from "../mod.ts";
+import { exportCheckpoint, importCheckpoint, type TorrentRecord } from "../mod.ts";
 import { parsePositive, UsageError } from "./_args.ts";
-import { loadSettings } from "./config.ts";
+import { findRecord, openStore } from "./_store.ts";
 import { formatBytes } from "./reporter.ts";
 
 /** Fraction of pieces set in a record's bitfield, 0..1. */
@@ -17,27 +17,6 @@ function progressOf(record: TorrentRecord): number {
     for (let v = byte; v !== 0; v &= v - 1) count++;
   }
   return record.pieceCount === 0 ? 1 : count / record.pieceCount;
-}
-
-async function openStore(stateDir: string | undefined): Promise<StateStore> {
-  const dir = (await loadSettings({ stateDir })).stateDir;
-  if (dir === undefined) {
-    throw new UsageError("Cannot open the state database: no state directory (use --state-dir)");
-  }
-  const { store, warnings } = StateStore.open(dir);
-  for (const warning of warnings) console.error(`ccbt: warning: ${warning}`);
-  return store;
-}
-
-function findOne(store: StateStore, key: string): TorrentRecord {
-  if (!/^[0-9a-fA-F]{6,40}$/.test(key)) {
-    throw new UsageError(`Cannot find ${key}: expected an info-hash in hex`);
-  }
-  const matches = store.list().filter((r) => r.infoHash.startsWith(key.toLowerCase()));
-  if (matches.length !== 1) {
-    throw new UsageError(`Cannot find ${key}: it matches ${matches.length} recorded torrents`);
-  }
-  return store.get(matches[0].infoHash) ?? matches[0];
 }
 
 /** Adds `checkpoints` and its subcommands to `cli`; `exit` receives an action's exit code. */
@@ -91,7 +70,7 @@ export function registerCheckpointCommands(cli: Command, exit: (code: number) =>
     .action(async (key: string, opts) => {
       const store = await openStore(opts.stateDir);
       try {
-        const record = findOne(store, key);
+        const record = findRecord(store, key);
         store.delete(record.infoHash);
         console.log(`Deleted the record of ${record.name} (${record.infoHash})`);
       } finally {
@@ -127,7 +106,7 @@ export function registerCheckpointCommands(cli: Command, exit: (code: number) =>
       }
       const store = await openStore(opts.stateDir);
       try {
-        console.log(JSON.stringify(exportCheckpoint(findOne(store, key)), null, 2));
+        console.log(JSON.stringify(exportCheckpoint(findRecord(store, key)), null, 2));
       } finally {
         store.close();
       }

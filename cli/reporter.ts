@@ -92,6 +92,7 @@ export class JsonReporter implements Reporter {
       case "torrent_error":
       case "storage_error":
       case "peer_banned":
+      case "state_warning":
         this.#write({ event: "warning", ...alert });
         return;
     }
@@ -173,9 +174,7 @@ export class BarReporter implements Reporter {
   }
 
   alert(alert: Alert): void {
-    if (alert.type === "torrent_error" || alert.type === "storage_error") {
-      this.message(`error: ${alert.message}`);
-    }
+    if (alert.type === "state_warning") this.message(`warning: ${alert.message}`);
   }
 
   update(statuses: readonly TorrentStatus[]): void {
@@ -203,9 +202,7 @@ export class BarReporter implements Reporter {
 /** Plain lines on stderr, for when stderr is not a terminal and `--json` is off. */
 export class QuietReporter implements Reporter {
   alert(alert: Alert): void {
-    if (alert.type === "torrent_error" || alert.type === "storage_error") {
-      console.error(`error: ${alert.message}`);
-    }
+    if (alert.type === "state_warning") console.error(`warning: ${alert.message}`);
   }
   update(): void {}
   done(status: TorrentStatus, reason: string): void {

@@ -5,7 +5,7 @@
  */
 
 import { type Command, Option } from "commander";
-import { parseTorrent, StateStore } from "../mod.ts";
+import { parseTorrent } from "../mod.ts";
 import {
   type LoadedTorrent,
   loadTorrents,
@@ -15,6 +15,7 @@ import {
   UsageError,
 } from "./_args.ts";
 import { loadSettings } from "./config.ts";
+import { findRecord, openStore } from "./_store.ts";
 import { type RunOptions, runTorrents } from "./run_torrents.ts";
 
 /** Adds the options every session command shares. */
@@ -69,25 +70,6 @@ async function runOptions(
   };
 }
 
-/** Finds the one record whose info-hash is or starts with `key` (at least 6 hex digits). */
-async function findRecord(stateDir: string | undefined, key: string) {
-  if (stateDir === undefined) throw new UsageError("Cannot resume: no state directory (use --state-dir)");
-  if (!/^[0-9a-fA-F]{6,40}$/.test(key)) {
-    throw new UsageError(`Cannot resume ${key}: expected an info-hash in hex`);
-  }
-  const { store } = StateStore.open(stateDir);
-  try {
-    const matches = store.list().filter((r) => r.infoHash.startsWith(key.toLowerCase()));
-    if (matches.length === 0) throw new UsageError(`Cannot resume ${key}: no such torrent in ${stateDir}`);
-    if (matches.length > 1) {
-      throw new UsageError(`Cannot resume ${key}: it matches ${matches.length} torrents`);
-    }
-    return store.get(matches[0].infoHash) ?? matches[0];
-  } finally {
-    store.close();
-  }
-}
-
 /** Adds `download`, `seed`, `resume` and `recheck` to `cli`; `exit` receives an action's exit code. */
 export function registerSwarmCommands(cli: Command, exit: (code: number) => void): void {
   withSwarmOptions(
@@ -118,8 +100,13 @@ export function registerSwarmCommands(cli: Command, exit: (code: number) => void
       .argument("[torrent]", ".torrent file to use instead of the stored metainfo")
       .option("--no-seed", "exit as soon as all data is verified"),
   ).action(async (key: string, path: string | undefined, opts) => {
-    const settings = await loadSettings({ stateDir: opts.stateDir });
-    const record = await findRecord(settings.stateDir, key);
+    const store = await openStore(opts.stateDir);
+    let record;
+    try {
+      record = findRecord(store, key);
+    } finally {
+      store.close();
+    }
     let torrent: LoadedTorrent;
     if (path !== undefined) {
       [torrent] = await loadTorrents([path]);

@@ -106,6 +106,7 @@ export class Session {
   #store: StateStore | undefined;
   #listener: Deno.TcpListener | undefined;
   #incoming = new Set<ByteTransport>();
+  #removing = new Set<Promise<void>>();
   #started: Promise<void> | undefined;
   #closed = false;
 
@@ -212,7 +213,9 @@ export class Session {
     const torrent = this.#torrents.get(infoHash);
     if (torrent === undefined) return;
     this.#torrents.delete(infoHash);
-    await torrent.close();
+    const closing = torrent.close();
+    this.#removing.add(closing);
+    await closing.finally(() => this.#removing.delete(closing));
     this.#alerts.push({ type: "torrent_removed", category: "status", infoHash });
   }
 
@@ -233,6 +236,8 @@ export class Session {
     this.#listener?.close();
     for (const transport of this.#incoming) transport.close();
     await Promise.all([...this.#torrents.values()].map((torrent) => torrent.close()));
+    // Torrents being removed finish their last checkpoint before the store closes.
+    await Promise.allSettled([...this.#removing]);
     this.#torrents.clear();
     await this.#udp?.close();
     if (this.#ownsDiskIo) await this.#diskIo?.close();

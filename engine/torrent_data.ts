@@ -11,7 +11,7 @@ import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
 import { checkRealPathInside } from "./storage/check_real_path.ts";
 import type { DiskIo, StorageFile } from "./storage/disk_io.ts";
 import type { Bitfield } from "./picker/bitfield.ts";
-import type { FileStamp, StateStore, TorrentRecord } from "./storage/state_store.ts";
+import type { StateStore, TorrentRecord } from "./storage/state_store.ts";
 import { lostData, planResume, type ResumePlan, stampFiles } from "./torrent_resume.ts";
 
 /** How a torrent treats recorded state when it starts. */

@@ -38,7 +38,7 @@ export const LIST_COLUMNS = [
 export const TORRENT_COLUMNS = [...LIST_COLUMNS, "metainfo"] as const;
 
 /** The tables a version-1 database must have, with the columns each must have. */
-export const REQUIRED_TABLES: ReadonlyMap<string, readonly string[]> = new Map([
+export const REQUIRED_TABLES: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
   ["torrents", TORRENT_COLUMNS],
   ["torrents_rejected", [...TORRENT_COLUMNS, "rejected_at", "reason"]],
 ]);

@@ -13,3 +13,19 @@ export { PieceStore, type PieceStoreOptions } from "./piece_store.ts";
 export { WorkerDiskIo, type WorkerDiskIoOptions } from "./worker_disk_io.ts";
 export { InlineDiskIo, type InlineDiskIoOptions } from "./inline_disk_io.ts";
 export { type DiskFaults, FaultyDiskIo } from "./faulty_disk_io.ts";
+export {
+  type FileStamp,
+  type OpenedStateStore,
+  type ProgressUpdate,
+  STATE_DB_NAME,
+  STATE_SCHEMA_VERSION,
+  StateStore,
+  type TorrentRecord,
+} from "./state_store.ts";
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointJson,
+  exportCheckpoint,
+  importCheckpoint,
+} from "./checkpoint_json.ts";

@@ -57,6 +57,11 @@ export interface LibtorrentSeederOptions {
   seedMode?: boolean;
   /** Milliseconds to wait for the check, the listen socket and (if asked) the tracker; default 30,000. */
   readyTimeoutMs?: number;
+  /**
+   * Upload cap of the torrent in bytes/s (default: none). Set per torrent, because libtorrent's session-wide
+   * limits skip local peers; lets crash tests catch a download half-way.
+   */
+  uploadLimit?: number;
 }
 
 /** A running libtorrent seeder. */
@@ -139,6 +144,7 @@ export async function startLibtorrentSeeder(options: LibtorrentSeederOptions): P
   for (const peer of options.connect ?? []) args.push("--connect", peer);
   if (options.waitForTracker) args.push("--tracker-ok");
   if (options.seedMode) args.push("--seed-mode");
+  if (options.uploadLimit !== undefined) args.push("--upload-limit", String(options.uploadLimit));
   const peer = spawnLtPeer(args);
   const ready = await peer.waitForEvent(["listening"], options.readyTimeoutMs ?? 30_000);
   return {

@@ -4,11 +4,13 @@
 Run with Debian's /usr/bin/python3 (python3-libtorrent is installed for it only).
 Every subcommand prints one JSON object per line on stdout and nothing else:
 
-  seed TORRENT DATA_DIR [--port N] [--connect HOST:PORT]... [--tracker-ok] [--seed-mode]
+  seed TORRENT DATA_DIR [--port N] [--connect HOST:PORT]... [--tracker-ok] [--seed-mode] [--upload-limit B]
       Checks DATA_DIR (or trusts it with --seed-mode), prints {"event":"listening","port":N,...} once it can
       serve every piece, then serves until SIGTERM/SIGINT (clean exit 0). --connect makes the seeder dial a
       peer (retried while not connected): Transmission 3 ignores 127.x peers from trackers but accepts
       incoming connections. --tracker-ok delays "listening" until a tracker announce succeeded.
+      --upload-limit caps the torrent's upload at B bytes/s (per torrent: libtorrent's session-wide limits
+      skip local peers), so a test can catch a download half-way.
   leech TORRENT SAVE_DIR [--peer HOST:PORT]... [--port N] [--magnet URI] [--stay]
       Prints "listening", then {"event":"progress",...} about every 0.5 s, then {"event":"finished",...}
       when the torrent is seeding, and exits 0 (or keeps seeding with --stay). TORRENT is ignored ("-")
@@ -154,6 +156,8 @@ def cmd_seed(args):
     if args.seed_mode:
         atp.flags |= lt.torrent_flags.seed_mode
     h = add_torrent(ses, atp)
+    if args.upload_limit > 0:
+        h.set_upload_limit(args.upload_limit)
     orphaned = watch_parent()
     connect = [parse_endpoint(p) for p in args.connect]
     ready = False
@@ -283,6 +287,7 @@ def main():
     seed.add_argument("--connect", action="append", default=[], metavar="HOST:PORT")
     seed.add_argument("--tracker-ok", action="store_true")
     seed.add_argument("--seed-mode", action="store_true")
+    seed.add_argument("--upload-limit", type=int, default=0, metavar="BYTES_PER_S")
     seed.set_defaults(run=cmd_seed)
 
     leech = sub.add_parser("leech")
