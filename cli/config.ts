@@ -34,7 +34,15 @@ export interface Settings {
 /** The config file could not be used: exit code 2. */
 export class ConfigError extends Error {}
 
-function env(name: string): string | undefined {
+/** Where settings come from besides the flags; tests give their own. */
+export interface SettingsSources {
+  /** Reads an environment variable (default: `Deno.env`, or nothing without `--allow-env`). */
+  env?: (name: string) => string | undefined;
+  /** Directory searched first for `ccbt.toml` (default: the current directory). */
+  cwd?: string;
+}
+
+function processEnv(name: string): string | undefined {
   try {
     return Deno.env.get(name);
   } catch {
@@ -43,16 +51,19 @@ function env(name: string): string | undefined {
 }
 
 /** The default state directory: `$XDG_DATA_HOME/ccbt`, else `~/.local/share/ccbt`; undefined without a home. */
-export function defaultStateDir(): string | undefined {
+export function defaultStateDir(env: (name: string) => string | undefined = processEnv): string | undefined {
   const xdg = env("XDG_DATA_HOME");
   if (xdg) return join(xdg, "ccbt");
   const home = env("HOME");
   return home ? join(home, ".local", "share", "ccbt") : undefined;
 }
 
-async function readConfigFile(): Promise<{ path: string; text: string } | undefined> {
+async function readConfigFile(
+  env: (name: string) => string | undefined,
+  cwd: string | undefined,
+): Promise<{ path: string; text: string } | undefined> {
   const configHome = env("XDG_CONFIG_HOME") ?? (env("HOME") ? join(env("HOME")!, ".config") : undefined);
-  const candidates = ["ccbt.toml"];
+  const candidates = [cwd === undefined ? "ccbt.toml" : join(cwd, "ccbt.toml")];
   if (configHome) candidates.push(join(configHome, "ccbt", "ccbt.toml"));
   for (const path of candidates) {
     try {
@@ -84,16 +95,21 @@ function backendOf(value: unknown, where: string): "native" | "wasm" {
 /**
  * Merges defaults, the config file, the environment and the flags.
  * @param flags Values given on the command line (undefined when not given).
+ * @param sources The environment and the directory to search for `ccbt.toml`.
  * @throws {ConfigError} When the config file is not valid TOML or a value is out of range.
  */
-export async function loadSettings(flags: Partial<Settings>): Promise<Settings> {
+export async function loadSettings(
+  flags: Partial<Settings>,
+  sources: SettingsSources = {},
+): Promise<Settings> {
+  const env = sources.env ?? processEnv;
   const settings: Settings = {
-    stateDir: defaultStateDir(),
+    stateDir: defaultStateDir(env),
     port: 6881,
     bind: "0.0.0.0",
     hashBackend: "native",
   };
-  const file = await readConfigFile();
+  const file = await readConfigFile(env, sources.cwd);
   if (file !== undefined) {
     let table: Record<string, unknown>;
     try {
