@@ -82,6 +82,18 @@ export async function preparePayload(
   return { dataDir, path, name, torrentPath, size, infoHash: info.infoHashHex, reused: false };
 }
 
+/**
+ * Reads a file to the end, so later readers find it in the page cache.
+ *
+ * @param path The file.
+ * @throws {Deno.errors.NotFound} When it is missing.
+ */
+export async function readThrough(path: string): Promise<void> {
+  using file = await Deno.open(path);
+  const buffer = new Uint8Array(CHUNK_BYTES);
+  while ((await file.read(buffer)) !== null) { /* discard */ }
+}
+
 async function readMeta(path: string): Promise<PayloadMeta | null> {
   try {
     const value = JSON.parse(await Deno.readTextFile(path));

@@ -126,6 +126,7 @@ Deno.test("ccbt download runs with permissions scoped to its directories and 127
     await Deno.mkdir(out);
     const torrent = join(out, "set.torrent");
     await Deno.writeFile(torrent, bytes);
+    const state = join(dir, "state");
 
     await using seeder = new Session({ listenHost: "127.0.0.1" });
     await seeder.addTorrent({ torrent: bytes, savePath: data });
@@ -145,10 +146,19 @@ Deno.test("ccbt download runs with permissions scoped to its directories and 127
         "127.0.0.1",
         "--no-seed",
         "--json",
+        "--state-dir",
+        state,
       ],
-      { permissions: [`--allow-net=127.0.0.1`, `--allow-read=${out}`, `--allow-write=${out}`] },
+      {
+        permissions: [
+          `--allow-net=127.0.0.1`,
+          `--allow-read=${out},${state}`,
+          `--allow-write=${out},${state}`,
+        ],
+      },
     );
     equal(scoped.code, 0, scoped.stderr);
+    ok((await Deno.stat(join(state, "ccbt.db"))).isFile, "the state database is in the state directory");
     ok(jsonEvents(scoped.stdout).some((e) => e.event === "completed" && e.infoHash === info.infoHashHex));
     await assertSameTree(join(data, "set"), join(out, "set"));
 

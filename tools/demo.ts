@@ -80,6 +80,9 @@ const cmd = [
   `127.0.0.1:${seeder.listenPort}`,
   "--port",
   "0",
+  // The demo's resume state lives in its own directory, not in ~/.local/share/ccbt.
+  "--state-dir",
+  join(dir, "state"),
 ];
 console.log(`$ ccbt ${cmd.join(" ")} --no-seed`);
 const started = performance.now();

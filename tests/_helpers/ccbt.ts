@@ -34,15 +34,26 @@ function denoArgs(args: readonly string[], options: CcbtOptions): string[] {
   return ["run", "--no-prompt", ...(options.permissions ?? DEFAULT_PERMISSIONS), CLI_PATH, ...args];
 }
 
+/**
+ * The environment of a child: a state directory of its own (so tests never touch `~/.local/share/ccbt` or each
+ * other's database; `--state-dir` still wins), then the caller's variables.
+ */
+function childEnv(options: CcbtOptions): { env: Record<string, string>; stateDir: string } {
+  const stateDir = Deno.makeTempDirSync({ prefix: "ccbt_test_state_" });
+  return { env: { NO_COLOR: "1", CCBT_STATE_DIR: stateDir, ...options.env }, stateDir };
+}
+
 /** Runs `ccbt ARGS...` to completion (killed after the timeout) and returns its exit code and output. */
 export async function runCcbt(args: readonly string[], options: CcbtOptions = {}): Promise<CcbtResult> {
+  const { env, stateDir } = childEnv(options);
   const child = ManagedProcess.spawn(Deno.execPath(), {
     args: denoArgs(args, options),
     cwd: ROOT,
-    env: { NO_COLOR: "1", ...options.env },
+    env,
     hardTimeoutMs: options.timeoutMs ?? 60_000,
   });
   const status = await child.status;
+  await Deno.remove(stateDir, { recursive: true });
   const text = (stream: "stdout" | "stderr") =>
     child.lines.filter((l) => l.stream === stream).map((l) => l.text).join("\n");
   return { code: status.code, stdout: text("stdout"), stderr: text("stderr") };
@@ -50,12 +61,16 @@ export async function runCcbt(args: readonly string[], options: CcbtOptions = {}
 
 /** Starts `ccbt ARGS...` in the background (for seeders); close it when done. */
 export function startCcbt(args: readonly string[], options: CcbtOptions = {}): ManagedProcess {
-  return ManagedProcess.spawn(Deno.execPath(), {
+  const { env, stateDir } = childEnv(options);
+  const child = ManagedProcess.spawn(Deno.execPath(), {
     args: denoArgs(args, options),
     cwd: ROOT,
-    env: { NO_COLOR: "1", ...options.env },
+    env,
     hardTimeoutMs: options.timeoutMs ?? 120_000,
   });
+  // Synchronous, so nothing is left running when the test that closed the child ends.
+  child.status.finally(() => Deno.removeSync(stateDir, { recursive: true }));
+  return child;
 }
 
 /** Parses the NDJSON lines a `--json` run printed on stdout. */

@@ -7,7 +7,7 @@ const data = join(dir, "seed");
 const size = Number(Deno.args[0] ?? 64) << 20;
 let t0 = Date.now();
 await makePayload(data, { files: [{ path: "big.bin", size }] }, 5);
-const { bytes } = await createTorrent(join(data, "big.bin"), { pieceLength: 1 << 18 });
+const { bytes } = await createTorrent(join(data, "big.bin"), { pieceLength: Number(Deno.args[1] ?? 262144) });
 console.log("make", Date.now() - t0);
 const tp = join(dir, "t.torrent");
 await Deno.writeFile(tp, bytes);
