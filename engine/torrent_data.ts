@@ -11,7 +11,7 @@ import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
 import { checkRealPathInside } from "./storage/check_real_path.ts";
 import type { DiskIo, StorageFile } from "./storage/disk_io.ts";
 import type { Bitfield } from "./picker/bitfield.ts";
-import type { StateStore, TorrentRecord } from "./storage/state_store.ts";
+import type { FileStamp, StateStore, TorrentRecord } from "./storage/state_store.ts";
 import { lostData, planResume, type ResumePlan, stampFiles } from "./torrent_resume.ts";
 
 /** How a torrent treats recorded state when it starts. */
@@ -224,32 +224,21 @@ export class TorrentData {
     await diskIo.sync(this.#storageId);
     const stamps = await stampFiles(paths);
     const lost = lostData(info, state.have, stamps, paths);
-    if (lost !== null) {
-      const index = stamps.findIndex((_, i) => lost.includes(paths[i]));
-      throw new StorageError("stat", paths[Math.max(0, index)], "ENOENT", lost);
-    }
+    if (lost !== null) throw new StorageError("stat", paths[lost.file], lost.code, lost.message);
     if (state.complete) this.#completedAt ??= Date.now();
-    store?.saveProgress(info.infoHashHex, {
-      have: state.have.bytes.slice(),
-      files: stamps,
-      uploaded: this.#baseUploaded + state.uploaded,
-      downloaded: this.#baseDownloaded + state.downloaded,
-      state: state.state,
-      error: state.error,
-      lastActiveAt: Date.now(),
-      completedAt: this.#completedAt,
-    });
+    this.#save(state, state.have.bytes.slice(), stamps);
   }
 
   /** Records a state change (error, paused) without touching the recorded bitfield and stamps. */
   recordState(state: CheckpointState): void {
-    const { info, store } = this.#options;
-    if (store === undefined) return;
-    const record = store.get(info.infoHashHex);
-    if (record === undefined) return;
-    store.saveProgress(info.infoHashHex, {
-      have: record.have,
-      files: record.files,
+    const record = this.#options.store?.get(this.#options.info.infoHashHex);
+    if (record !== undefined) this.#save(state, record.have, record.files);
+  }
+
+  #save(state: CheckpointState, have: Uint8Array, files: FileStamp[]): void {
+    this.#options.store?.saveProgress(this.#options.info.infoHashHex, {
+      have,
+      files,
       uploaded: this.#baseUploaded + state.uploaded,
       downloaded: this.#baseDownloaded + state.downloaded,
       state: state.state,

@@ -107,17 +107,27 @@ function describe(stamp: FileStamp): string {
     : `${stamp.size} bytes, mtime ${new Date(stamp.mtimeMs).toISOString()}`;
 }
 
+/** A file that lost verified data. */
+export interface LostData {
+  /** Index of the file in the torrent. */
+  file: number;
+  /** `ENOENT` (deleted) or `ENODATA` (truncated). */
+  code: "ENOENT" | "ENODATA";
+  /** Names the file and what happened. */
+  message: string;
+}
+
 /**
  * Finds a file that lost verified data while we run: deleted, or shorter than the end of the last verified piece
  * in it (HOSTILE_INPUTS.md cases 58 and 59).
- * @returns A message naming the file and what happened, or `null` when every file still holds its data.
+ * @returns The first such file, or `null` when every file still holds its data.
  */
 export function lostData(
   info: TorrentInfo,
   have: Bitfield,
   current: readonly FileStamp[],
   paths: readonly string[],
-): string | null {
+): LostData | null {
   for (let i = 0; i < info.files.length; i++) {
     const range = filePieces(info, i);
     if (range === null) continue;
@@ -131,10 +141,20 @@ export function lostData(
     if (last < 0) continue;
     const file = info.files[i];
     const needed = Math.min(file.length, (last + 1) * info.pieceLength - file.offset);
-    if (current[i].size === -1) return `Cannot keep ${paths[i]}: the file was deleted while in use`;
+    if (current[i].size === -1) {
+      return {
+        file: i,
+        code: "ENOENT",
+        message: `Cannot keep ${paths[i]}: the file was deleted while in use`,
+      };
+    }
     if (current[i].size < needed) {
-      return `Cannot keep ${paths[i]}: the file was truncated to ${current[i].size} bytes while in use ` +
-        `(verified data reaches byte ${needed})`;
+      return {
+        file: i,
+        code: "ENODATA",
+        message: `Cannot keep ${paths[i]}: the file was truncated to ${current[i].size} bytes while in use ` +
+          `(verified data reaches byte ${needed})`,
+      };
     }
   }
   return null;

@@ -68,14 +68,14 @@ Deno.test("lostData() names a deleted or truncated file that held verified piece
   equal(lostData(INFO, bits(0, 9), [stamp(250), stamp(0), stamp(750)], paths), null);
   // Only piece 3 of c (bytes 300..399, file offsets 50..149) is verified: a 150-byte c still holds it.
   equal(lostData(INFO, bits(3), [stamp(-1, 0), stamp(0), stamp(150)], paths), null);
-  match(
-    lostData(INFO, bits(3), [stamp(-1, 0), stamp(0), stamp(149)], paths)!,
-    /\/s\/t\/c: the file was truncated/,
-  );
-  match(
-    lostData(INFO, bits(0), [stamp(-1, 0), stamp(0), stamp(750)], paths)!,
-    /\/s\/t\/a: the file was deleted/,
-  );
+  const truncated = lostData(INFO, bits(3), [stamp(-1, 0), stamp(0), stamp(149)], paths)!;
+  equal(truncated.file, 2);
+  equal(truncated.code, "ENODATA");
+  match(truncated.message, /\/s\/t\/c: the file was truncated/);
+  const deleted = lostData(INFO, bits(0), [stamp(-1, 0), stamp(0), stamp(750)], paths)!;
+  equal(deleted.file, 0);
+  equal(deleted.code, "ENOENT");
+  match(deleted.message, /\/s\/t\/a: the file was deleted/);
 });
 
 Deno.test("stampFiles() gives size and mtime, and -1 for missing files", async () => {
