@@ -160,17 +160,27 @@ export function formatReport(report: BenchReport): string {
     lines.push(`FAIL: ${failed.length} run(s) failed:`);
     for (const run of failed) lines.push(`  ${run.client} #${run.index}: ${run.failure}`);
   }
-  if (report.hashes.length > 0) {
-    lines.push("", `hash throughput (MiB/s, ${report.pieceLength / 1024} KiB chunks, bench main thread)`);
-    lines.push(`${"".padEnd(20)}${"native".padStart(12)}${"wasm".padStart(12)}${"native/wasm".padStart(13)}`);
-    for (const algorithm of ["sha1", "sha256"] as const) {
-      const of = (backend: string) =>
-        report.hashes.find((h) => h.backend === backend && h.algorithm === algorithm)?.mibPerSecond ?? NaN;
-      lines.push(
-        `${algorithm.padEnd(20)}${fixed(of("native"), 0).padStart(12)}${fixed(of("wasm"), 0).padStart(12)}` +
-          `${fixed(of("native") / of("wasm"), 2).padStart(13)}`,
-      );
-    }
+  if (report.hashes.length > 0) lines.push("", formatHashes(report.hashes, report.pieceLength));
+  return lines.join("\n");
+}
+
+/**
+ * Formats the hash throughput table.
+ *
+ * @param hashes Throughput per backend and algorithm.
+ * @param chunkBytes Bytes per digest (the piece length).
+ * @returns Multi-line text.
+ */
+export function formatHashes(hashes: readonly HashThroughput[], chunkBytes: number): string {
+  const lines = [`hash throughput (MiB/s, ${chunkBytes / 1024} KiB chunks, bench main thread)`];
+  lines.push(`${"".padEnd(20)}${"native".padStart(12)}${"wasm".padStart(12)}${"native/wasm".padStart(13)}`);
+  for (const algorithm of ["sha1", "sha256"] as const) {
+    const of = (backend: string) =>
+      hashes.find((h) => h.backend === backend && h.algorithm === algorithm)?.mibPerSecond ?? NaN;
+    lines.push(
+      `${algorithm.padEnd(20)}${fixed(of("native"), 0).padStart(12)}${fixed(of("wasm"), 0).padStart(12)}` +
+        `${fixed(of("native") / of("wasm"), 2).padStart(13)}`,
+    );
   }
   return lines.join("\n");
 }

@@ -9,8 +9,13 @@
  * byte for byte with `cmp`. Prints each run, then the medians, the ratios ccbt/libtorrent, the targets, and
  * SHA-1/SHA-256 throughput of both hash backends.
  *
- * Usage: `deno task bench [--size MiB] [--runs N] [--dir DIR] [--timeout S] [--warm MiB] [--no-eld]
- * [--cpu-prof DIR] [--hash-backend native|wasm] [--hash-mib MiB] [--idle-wait S]`
+ * Issue 3 adds two parts: the recheck of the payload by `ccbt recheck` and by libtorrent (`_recheck.ts`, warm
+ * and, as root, cold page cache), and the start-up of a session holding 1,000 torrents' recorded state
+ * (`_startup.ts`). `--only download|recheck|startup|hash` runs one part; all run by default.
+ *
+ * Usage: `deno task bench [--only PART] [--size MiB] [--runs N] [--dir DIR] [--timeout S] [--warm MiB]
+ * [--no-eld] [--cpu-prof DIR] [--hash-backend native|wasm] [--hash-mib MiB] [--idle-wait S] [--no-cold]
+ * [--lt-hashing-threads N] [--startup-torrents N]`
  *
  * The VMs are shared (other test runs use the same 2 cores), so before each run the bench waits up to
  * `--idle-wait` seconds for the machine to go idle, and each run reports the CPU the seeder and everything
@@ -19,6 +24,7 @@
  * @module
  */
 
+import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import {
   type LibtorrentSeeder,
@@ -28,22 +34,32 @@ import {
 } from "../tests/_helpers/libtorrent.ts";
 import type { ManagedProcess } from "../tests/_helpers/process.ts";
 import type { EventLoopDelaySummary } from "./_event_loop_delay.ts";
+import { benchPath, CCBT_PERMISSIONS, CLI_MAIN } from "./_ccbt_command.ts";
 import { findChildPid, machineBusySeconds, processCpuSeconds, waitForIdle } from "./_cpu_usage.ts";
 import { measureHashThroughput } from "./_hash_throughput.ts";
-import { type Payload, preparePayload } from "./_payload.ts";
-import { type ClientName, type ClientRun, formatReport, formatRun } from "./_report.ts";
+import { type Payload, preparePayload, readThrough } from "./_payload.ts";
+import { dropPageCache, runRecheckBench } from "./_recheck.ts";
+import { formatRecheckReport, formatRecheckRun } from "./_recheck_report.ts";
+import { type ClientName, type ClientRun, formatHashes, formatReport, formatRun } from "./_report.ts";
+import { formatStartupReport, formatStartupRun, prepareStartupState, runStartupBench } from "./_startup.ts";
 import { GNU_TIME, runTimed, type TimedRun } from "./_timed_process.ts";
 import { warmMemory } from "./_warm_memory.ts";
 
 const MIB = 1_048_576;
 const PIECE_LENGTH = 256 * 1024;
 const RSS_TARGET_MIB = 256;
-const CCBT_PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-sys"];
-const CLI_MAIN = fromHere("../cli/main.ts");
-const CCBT_WITH_ELD = fromHere("./ccbt_with_eld.ts");
+const CCBT_WITH_ELD = benchPath("./ccbt_with_eld.ts");
+const PARTS = ["download", "recheck", "startup", "hash"] as const;
+/** Start-up bench: one file of this many bytes per torrent, in pieces of 16 KiB. */
+const STARTUP_FILE_BYTES = 64 * 1024;
+const STARTUP_PIECE_LENGTH = 16 * 1024;
+
+/** A part of the bench `--only` can select. */
+type Part = typeof PARTS[number];
 
 /** Parsed command line. */
 interface BenchOptions {
+  only?: Part;
   size: number;
   runs: number;
   dir: string;
@@ -54,28 +70,34 @@ interface BenchOptions {
   hashBackend: "native" | "wasm";
   hashMib: number;
   idleWait: number;
+  cold: boolean;
+  ltHashingThreads?: number;
+  startupTorrents: number;
 }
 
 /** Everything that must be stopped on exit. */
 const running = new Set<{ close(): Promise<unknown> }>();
-
-function fromHere(relative: string): string {
-  return decodeURIComponent(new URL(relative, import.meta.url).pathname);
-}
 
 function parseWhole(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("Expected a whole number");
   return Number(value);
 }
 
+function parsePart(value: string): Part {
+  const part = PARTS.find((p) => p === value);
+  if (part === undefined) throw new InvalidArgumentError(`Expected one of ${PARTS.join(", ")}`);
+  return part;
+}
+
 function parseArgs(args: string[]): BenchOptions {
   const cli = new Command("bench")
-    .description("download a payload from a libtorrent seeder with ccbt and with libtorrent, and compare")
+    .description("compare ccbt with libtorrent: download, recheck; time a 1,000-torrent start-up; hash speed")
+    .option("--only <part>", `run one part: ${PARTS.join(", ")} (default: all)`, parsePart)
     .option("--size <MiB>", "payload size in MiB", parseWhole, 1024)
     .option("--runs <n>", "timed runs per client", parseWhole, 3)
     .option("--dir <dir>", "work directory (payload kept between runs)", "/tmp/ccbt-bench")
     .option("--timeout <seconds>", "per-run timeout", parseWhole, 600)
-    .option("--warm <MiB>", "memory to touch before each run (default: size + 512)", parseWhole)
+    .option("--warm <MiB>", "memory to touch before each run (default: size + 512; startup: 512)", parseWhole)
     .option("--no-eld", "run cli/main.ts directly, without the event-loop delay sampler")
     .option("--cpu-prof <dir>", "write a V8 CPU profile of each ccbt run's main isolate into this directory")
     .option("--hash-backend <backend>", "ccbt's --hash-backend (native or wasm)", "native")
@@ -86,9 +108,18 @@ function parseArgs(args: string[]): BenchOptions {
       parseWhole,
       30,
     )
+    .option("--no-cold", "recheck: skip the runs with a dropped page cache")
+    .option(
+      "--lt-hashing-threads <n>",
+      "recheck: libtorrent's hashing_threads (default: its own)",
+      parseWhole,
+    )
+    .option("--startup-torrents <n>", "startup: torrents in the recorded state", parseWhole, 1000)
     .parse(args, { from: "user" });
   const options = cli.opts<BenchOptions>();
-  if (options.size < 1 || options.runs < 1) cli.error("--size and --runs must be at least 1");
+  if (options.size < 1 || options.runs < 1 || options.startupTorrents < 1) {
+    cli.error("--size, --runs and --startup-torrents must be at least 1");
+  }
   if (options.hashBackend !== "native" && options.hashBackend !== "wasm") cli.error("Bad --hash-backend");
   return options;
 }
@@ -112,13 +143,6 @@ async function exec(command: string, args: string[]): Promise<Deno.CommandOutput
     );
   }
   return out;
-}
-
-/** Reads a file to the end so the seeder serves it from the page cache from the first run on. */
-async function readThrough(path: string): Promise<void> {
-  using file = await Deno.open(path);
-  const buffer = new Uint8Array(16 * MIB);
-  while ((await file.read(buffer)) !== null) { /* discard */ }
 }
 
 /** Whether `a` and `b` are byte-identical: `null`, else what differs. */
@@ -148,6 +172,9 @@ function ccbtCommand(options: BenchOptions, payload: Payload, outDir: string, se
     "--json",
     "--hash-backend",
     options.hashBackend,
+    // Resume state goes inside the output directory, which every run starts without.
+    "--state-dir",
+    join(outDir, ".ccbt-state"),
   ];
 }
 
@@ -174,7 +201,6 @@ async function timeOneRun(
   const [command, args] = client === "ccbt"
     ? [Deno.execPath(), ccbtCommand(options, payload, outDir, seeder.port)]
     : [LT_PYTHON, libtorrentCommand(payload, outDir, seeder.port)];
-  let tracked: ManagedProcess | undefined;
   const seederBefore = seederPid === undefined ? NaN : processCpuSeconds(seederPid);
   const machineBefore = machineBusySeconds();
   const timed: TimedRun = await runTimed(command, {
@@ -183,11 +209,7 @@ async function timeOneRun(
     timeoutMs: options.timeout * 1000,
     stdoutFile,
     env: client === "ccbt" && options.eld ? { CCBT_BENCH_ELD_FILE: eldFile } : undefined,
-    track: (process) => {
-      if (tracked !== undefined) running.delete(tracked);
-      tracked = process;
-      if (process !== undefined) running.add(process);
-    },
+    track: tracker(),
   });
 
   const machineCpu = machineBusySeconds() - machineBefore;
@@ -240,21 +262,18 @@ async function stopAll(): Promise<void> {
   running.clear();
 }
 
-async function bench(options: BenchOptions): Promise<number> {
-  await requireTools();
-  await Deno.mkdir(options.dir, { recursive: true });
-  if (options.cpuProf !== undefined) await Deno.mkdir(options.cpuProf, { recursive: true });
+/** Tracks a spawned client for `stopAll`, forgetting the previous one. */
+function tracker(): (process: ManagedProcess | undefined) => void {
+  let tracked: ManagedProcess | undefined;
+  return (process) => {
+    if (tracked !== undefined) running.delete(tracked);
+    tracked = process;
+    if (process !== undefined) running.add(process);
+  };
+}
 
-  const started = performance.now();
-  const payload = await preparePayload(options.dir, { size: options.size * MIB, pieceLength: PIECE_LENGTH });
-  console.log(
-    `payload: ${payload.path} (${options.size} MiB, info-hash ${payload.infoHash}, ` +
-      `${payload.reused ? "reused" : `made in ${((performance.now() - started) / 1000).toFixed(1)} s`})`,
-  );
-  // Compile and cache ccbt's modules once, so no timed run pays for it.
-  await exec(Deno.execPath(), ["run", ...CCBT_PERMISSIONS, CCBT_WITH_ELD, "--version"]);
-  await readThrough(payload.path);
-
+/** The download part: a libtorrent seeder, ccbt and libtorrent downloading alternately. Returns failed runs. */
+async function benchDownload(options: BenchOptions, payload: Payload): Promise<number> {
   // Not seed mode: a seed-mode libtorrent hashes each piece the first time it is requested, which would load
   // the first timed run only. A full check up front leaves the seeder in the same state for every run.
   const seeder = await startLibtorrentSeeder({
@@ -279,20 +298,104 @@ async function bench(options: BenchOptions): Promise<number> {
     running.delete(seeder);
     await seeder.close();
   }
-
-  const hashes = options.hashMib > 0
-    ? await measureHashThroughput({ totalBytes: options.hashMib * MIB, chunkBytes: PIECE_LENGTH })
-    : [];
   console.log(
     formatReport({
       sizeMiB: options.size,
       pieceLength: PIECE_LENGTH,
       runs,
-      hashes,
+      hashes: [],
       rssTargetMiB: RSS_TARGET_MIB,
     }),
   );
-  return runs.some((r) => r.failure !== null) ? 1 : 0;
+  return runs.filter((r) => r.failure !== null).length;
+}
+
+/** The recheck part. Returns failed runs. */
+async function benchRecheck(options: BenchOptions, payload: Payload): Promise<number> {
+  const cold = options.cold && await dropPageCache();
+  const coldSkipped = options.cold
+    ? cold ? undefined : "cannot write /proc/sys/vm/drop_caches (not root?)"
+    : "--no-cold";
+  console.log(`recheck: ${cold ? "warm and cold" : "warm"} page cache; load average ${loadAverage()}`);
+  const runs = await runRecheckBench({
+    payload,
+    runs: options.runs,
+    workDir: options.dir,
+    timeoutMs: options.timeout * 1000,
+    warmBytes: (options.warm ?? options.size + 512) * MIB,
+    idleWaitMs: options.idleWait * 1000,
+    cold,
+    hashBackend: options.hashBackend,
+    ltHashingThreads: options.ltHashingThreads,
+    cpuProfDir: options.cpuProf,
+    track: tracker(),
+    onRun: (run) => console.log(formatRecheckRun(run, payload.size)),
+  });
+  console.log(formatRecheckReport({ sizeBytes: payload.size, pieceLength: PIECE_LENGTH, runs, coldSkipped }));
+  return runs.filter((r) => r.failure !== null).length;
+}
+
+/** The start-up part. Returns failed runs. */
+async function benchStartup(options: BenchOptions): Promise<number> {
+  const started = performance.now();
+  const fixture = await prepareStartupState(`${options.dir}/startup`, {
+    torrents: options.startupTorrents,
+    fileBytes: STARTUP_FILE_BYTES,
+    pieceLength: STARTUP_PIECE_LENGTH,
+  });
+  console.log(
+    `startup: state of ${fixture.torrents} torrents (${STARTUP_FILE_BYTES / 1024} KiB file each) made in ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s; load average ${loadAverage()}`,
+  );
+  const runs = await runStartupBench({
+    fixture,
+    runs: options.runs,
+    workDir: options.dir,
+    timeoutMs: options.timeout * 1000,
+    warmBytes: (options.warm ?? 512) * MIB,
+    idleWaitMs: options.idleWait * 1000,
+    track: tracker(),
+    onRun: (run) => console.log(formatStartupRun(run)),
+  });
+  console.log(formatStartupReport(fixture, runs));
+  return runs.filter((r) => r.failure !== null).length;
+}
+
+async function bench(options: BenchOptions): Promise<number> {
+  await requireTools();
+  await Deno.mkdir(options.dir, { recursive: true });
+  if (options.cpuProf !== undefined) await Deno.mkdir(options.cpuProf, { recursive: true });
+  const parts = new Set<Part>(options.only === undefined ? PARTS : [options.only]);
+
+  let failed = 0;
+  if (parts.has("download") || parts.has("recheck") || parts.has("startup")) {
+    // Compile and cache ccbt's modules once, so no timed run pays for it.
+    await exec(Deno.execPath(), ["run", ...CCBT_PERMISSIONS, CCBT_WITH_ELD, "--version"]);
+  }
+  if (parts.has("download") || parts.has("recheck")) {
+    const started = performance.now();
+    const payload = await preparePayload(options.dir, {
+      size: options.size * MIB,
+      pieceLength: PIECE_LENGTH,
+    });
+    console.log(
+      `payload: ${payload.path} (${options.size} MiB, info-hash ${payload.infoHash}, ` +
+        `${payload.reused ? "reused" : `made in ${((performance.now() - started) / 1000).toFixed(1)} s`})`,
+    );
+    await readThrough(payload.path);
+    if (parts.has("download")) failed += await benchDownload(options, payload);
+    if (parts.has("recheck")) failed += await benchRecheck(options, payload);
+  }
+  if (parts.has("startup")) failed += await benchStartup(options);
+  if (parts.has("hash") && options.hashMib > 0) {
+    const hashes = await measureHashThroughput({
+      totalBytes: options.hashMib * MIB,
+      chunkBytes: PIECE_LENGTH,
+    });
+    console.log(`\n${formatHashes(hashes, PIECE_LENGTH)}`);
+  }
+  return failed > 0 ? 1 : 0;
 }
 
 if (import.meta.main) {

@@ -116,7 +116,8 @@ export class Torrent implements PeerDelegate {
       for (const index of plan.trusted.indices()) this.#markHave(index);
       await this.#data.check(plan.check, (index) => this.#markHave(index), () => this.#closed);
       if (this.#closed) return;
-      await this.#checkpoint();
+      // Record what the check found; with nothing checked, the record already says it all.
+      if (plan.check.length > 0) await this.#checkpoint();
     } catch (error) {
       this.#fail(error);
       return;
