@@ -35,3 +35,9 @@ export function findRecord(store: StateStore, key: string): TorrentRecord {
   }
   return store.get(matches[0].infoHash) ?? matches[0];
 }
+
+/** Prints the warnings the store gathered while reading (records it set aside), then closes it. */
+export function closeStore(store: StateStore): void {
+  for (const warning of store.takeWarnings()) console.error(`ccbt: warning: ${warning}`);
+  store.close();
+}

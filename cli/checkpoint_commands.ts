@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { exportCheckpoint, importCheckpoint, type TorrentRecord } from "../mod.ts";
 import { parsePositive, UsageError } from "./_args.ts";
-import { findRecord, openStore } from "./_store.ts";
+import { closeStore, findRecord, openStore } from "./_store.ts";
 import { formatBytes } from "./reporter.ts";
 
 /** Fraction of pieces set in a record's bitfield, 0..1. */
@@ -58,7 +58,7 @@ export function registerCheckpointCommands(cli: Command, exit: (code: number) =>
           }
         }
       } finally {
-        store.close();
+        closeStore(store);
       }
       exit(0);
     });
@@ -74,7 +74,7 @@ export function registerCheckpointCommands(cli: Command, exit: (code: number) =>
         store.delete(record.infoHash);
         console.log(`Deleted the record of ${record.name} (${record.infoHash})`);
       } finally {
-        store.close();
+        closeStore(store);
       }
       exit(0);
     });
@@ -90,7 +90,7 @@ export function registerCheckpointCommands(cli: Command, exit: (code: number) =>
         console.log(`Deleted ${removed.length} record${removed.length === 1 ? "" : "s"}`);
         for (const infoHash of removed) console.log(`  ${infoHash}`);
       } finally {
-        store.close();
+        closeStore(store);
       }
       exit(0);
     });
@@ -108,7 +108,7 @@ export function registerCheckpointCommands(cli: Command, exit: (code: number) =>
       try {
         console.log(JSON.stringify(exportCheckpoint(findRecord(store, key)), null, 2));
       } finally {
-        store.close();
+        closeStore(store);
       }
       exit(0);
     });
@@ -133,7 +133,7 @@ export function registerCheckpointCommands(cli: Command, exit: (code: number) =>
         store.put(record);
         console.log(`Imported ${record.name} (${record.infoHash})`);
       } finally {
-        store.close();
+        closeStore(store);
       }
       exit(0);
     });

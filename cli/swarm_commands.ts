@@ -15,7 +15,7 @@ import {
   UsageError,
 } from "./_args.ts";
 import { loadSettings } from "./config.ts";
-import { findRecord, openStore } from "./_store.ts";
+import { closeStore, findRecord, openStore } from "./_store.ts";
 import { type RunOptions, runTorrents } from "./run_torrents.ts";
 
 /** Adds the options every session command shares. */
@@ -105,7 +105,7 @@ export function registerSwarmCommands(cli: Command, exit: (code: number) => void
     try {
       record = findRecord(store, key);
     } finally {
-      store.close();
+      closeStore(store);
     }
     let torrent: LoadedTorrent;
     if (path !== undefined) {

@@ -19,8 +19,6 @@ import type { TorrentContext, TorrentOptions } from "./torrent_context.ts";
 import { PieceBuffers } from "./piece_buffers.ts";
 import { type CheckpointState, type StartMode, TorrentData } from "./torrent_data.ts";
 
-export type { TorrentOptions };
-
 /** Seconds between choker runs (BEP 3: every ten seconds). */
 const RECHOKE_SECONDS = 10;
 
@@ -138,6 +136,8 @@ export class Torrent implements PeerDelegate {
   }
 
   #join(): void {
+    // Peers we dropped ourselves (pause, error) are worth dialling again at once.
+    this.#peers.retryNow();
     this.#announcer.start();
     this.#peers.connectMore();
   }
@@ -154,7 +154,7 @@ export class Torrent implements PeerDelegate {
   }
 
   #checkpointSoon(): void {
-    this.#checkpoint().catch((error) => this.#storageFailure(error));
+    this.#checkpoint().catch((error) => this.#fail(error));
   }
 
   /** Adds a peer address to connect to (e.g. `--peer`). */
@@ -235,8 +235,9 @@ export class Torrent implements PeerDelegate {
     // Writes in flight still finish and count, so the last checkpoint records everything that reached the disk.
     await Promise.allSettled([...this.#writes]);
     if (this.#data.storageId >= 0 && this.#state !== "checking" && this.#state !== "error") {
-      await this.#checkpoint().catch((error) => this.#storageFailure(error));
+      await this.#checkpoint().catch((error) => this.#fail(error));
     }
+    await this.#data.idle();
     await this.#announcer.stop();
     if (this.#data.storageId >= 0) await this.#ctx.diskIo.removeStorage(this.#data.storageId).catch(() => {});
     this.#buffers.releaseAll();
@@ -293,7 +294,7 @@ export class Torrent implements PeerDelegate {
       this.#uploaded += block.length;
       return block;
     }, (error) => {
-      this.#storageFailure(error);
+      this.#fail(error);
       return null;
     });
   }
@@ -373,7 +374,7 @@ export class Torrent implements PeerDelegate {
         (error) => {
           this.#buffers.written(size);
           this.#picker.pieceFailed(index);
-          this.#storageFailure(error);
+          this.#fail(error);
         },
       );
     this.#writes.add(write);
@@ -394,7 +395,15 @@ export class Torrent implements PeerDelegate {
     if (this.#picker.complete && this.#state === "downloading") this.#finished();
   }
 
-  #finished(): void {
+  /** Every piece is verified: finished once the data is durable and every file still holds it. */
+  async #finished(): Promise<void> {
+    try {
+      await this.#checkpoint();
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    if (this.#state !== "downloading" || !this.#picker.complete) return;
     this.#finishedAt = performance.now();
     this.#setState("seeding");
     this.#alert({ type: "torrent_finished", category: "status", infoHash: this.infoHash });
@@ -402,7 +411,6 @@ export class Torrent implements PeerDelegate {
     for (const peer of this.#peers.connected()) {
       if (peer.isSeed) peer.close("both seeds");
     }
-    this.#checkpointSoon();
   }
 
   #pieceFailed(index: number, size: number): void {
@@ -411,32 +419,23 @@ export class Torrent implements PeerDelegate {
     this.#alert({ type: "hash_failed", category: "error", infoHash: this.infoHash, piece: index, peers });
   }
 
-  #storageFailure(error: unknown): void {
-    if (error instanceof StorageError) {
-      this.#alert({
-        type: "storage_error",
-        category: "storage",
-        infoHash: this.infoHash,
-        path: error.path,
-        message: error.message,
-      });
-    }
-    this.#fail(error);
-  }
-
   #fail(error: unknown): void {
     if (this.#state === "error") return;
+    if (error instanceof StorageError) {
+      const { path, message } = error;
+      this.#alert({ type: "storage_error", category: "storage", infoHash: this.infoHash, path, message });
+    }
     this.#error = error instanceof Error ? error.message : String(error);
     this.#setState("error");
     this.#alert({ type: "torrent_error", category: "error", infoHash: this.infoHash, message: this.#error });
     this.#peers.closeAll("torrent error");
-    // Verified pieces stay recorded as they were at the last checkpoint; only the state changes.
-    this.#data.recordState(this.#snapshot());
+    this.#data.recordFailure(() => this.#snapshot());
   }
 
   #snapshot(): CheckpointState {
     return {
       have: this.#picker.have.clone(),
+      live: this.#picker.have,
       uploaded: this.#uploaded,
       downloaded: this.#downloaded,
       state: this.#state,

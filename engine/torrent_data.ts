@@ -10,9 +10,9 @@ import { StorageError } from "./errors.ts";
 import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
 import { checkRealPathInside } from "./storage/check_real_path.ts";
 import type { DiskIo, StorageFile } from "./storage/disk_io.ts";
-import type { Bitfield } from "./picker/bitfield.ts";
+import { Bitfield } from "./picker/bitfield.ts";
 import type { FileStamp, StateStore, TorrentRecord } from "./storage/state_store.ts";
-import { lostData, planResume, type ResumePlan, stampFiles } from "./torrent_resume.ts";
+import { filePieces, lostData, planResume, type ResumePlan, stampFiles } from "./torrent_resume.ts";
 
 /** How a torrent treats recorded state when it starts. */
 export type StartMode = "resume" | "recheck" | "fresh";
@@ -21,6 +21,8 @@ export type StartMode = "resume" | "recheck" | "fresh";
 export interface CheckpointState {
   /** Pieces verified and written (a snapshot taken before the sync). */
   have: Bitfield;
+  /** The live bitfield, read after the files are stamped: pieces written since the snapshot explain changes. */
+  live: Bitfield;
   /** Payload bytes this session. */
   uploaded: number;
   /** Payload bytes this session. */
@@ -62,6 +64,10 @@ export class TorrentData {
   #checkTotal = 0;
   #dirty = false;
   #lastCheckpoint = 0;
+  /** What the store holds for this torrent: bitfield and stamps of the last record. */
+  #recorded: { have: Bitfield; files: FileStamp[] } | undefined;
+  /** Files to stamp afresh at the next checkpoint. */
+  #restamp = new Set<number>();
   #checkpoints: Promise<unknown> = Promise.resolve();
   #baseUploaded = 0;
   #baseDownloaded = 0;
@@ -165,8 +171,10 @@ export class TorrentData {
       this.#addedAt = record.addedAt;
       this.#completedAt = record.completedAt;
     }
+    const missing = this.#paths.map(() => ({ size: -1, mtimeMs: 0 }));
     if (store !== undefined && record === undefined) {
-      // Nothing durable is known yet: an empty bitfield, with the stamps as they are now.
+      // Nothing durable is known yet: an empty bitfield, and every file stamped missing, so that a kill before
+      // the first checkpoint leaves existing data to be checked on the next start, not trusted nor ignored.
       store.put({
         infoHash: info.infoHashHex,
         name: info.name,
@@ -176,13 +184,26 @@ export class TorrentData {
         pieceCount: info.pieceCount,
         totalLength: info.totalLength,
         have: new Uint8Array(Math.ceil(info.pieceCount / 8)),
-        files: stamps,
+        files: missing,
         uploaded: 0,
         downloaded: 0,
         addedAt: this.#addedAt,
         lastActiveAt: Date.now(),
       });
     }
+    this.#recorded = record === undefined
+      ? { have: new Bitfield(info.pieceCount), files: missing }
+      : { have: new Bitfield(info.pieceCount, record.have), files: record.files };
+    // Files whose every piece is checked now get a fresh stamp at the next checkpoint, whatever the check finds.
+    const checking = new Set(plan.check);
+    this.#restamp = new Set(
+      info.files.map((_, i) => i).filter((i) => {
+        const range = filePieces(info, i);
+        if (range === null) return false;
+        for (let p = range[0]; p <= range[1]; p++) if (!checking.has(p)) return false;
+        return true;
+      }),
+    );
     if (mode === "resume" && plan.check.length > 0 && plan.reasons.length > 0) {
       this.#warn(`Checking ${plan.check.length} pieces of ${info.name}: ${plan.reasons.join("; ")}`);
     }
@@ -218,15 +239,65 @@ export class TorrentData {
     return next;
   }
 
+  /** Resolves when no checkpoint is running (whether the last one succeeded or not). */
+  idle(): Promise<void> {
+    return this.#checkpoints.then(() => {}, () => {});
+  }
+
   async #record(state: CheckpointState): Promise<void> {
-    const { info, store, diskIo } = this.#options;
+    const { info, diskIo } = this.#options;
     const paths = this.#paths;
     await diskIo.sync(this.#storageId);
     const stamps = await stampFiles(paths);
     const lost = lostData(info, state.have, stamps, paths);
     if (lost !== null) throw new StorageError("stat", paths[lost.file], lost.code, lost.message);
     if (state.complete) this.#completedAt ??= Date.now();
-    this.#save(state, state.have.bytes.slice(), stamps);
+    const files = this.#stampsToRecord(state, stamps);
+    this.#save(state, state.have.bytes.slice(), files);
+    this.#recorded = { have: state.have, files };
+    this.#restamp.clear();
+  }
+
+  /**
+   * The stamps to record: a file gets its current stamp when pieces in it were verified since the last record
+   * (our own writes explain the change) or when it was checked in full; otherwise it keeps its old stamp.
+   * @throws {StorageError} Code `ESTALE` when a file holding verified pieces changed with no write of ours to
+   *   explain it: another program edited or replaced it while in use (HOSTILE_INPUTS.md case 59).
+   */
+  #stampsToRecord(state: CheckpointState, current: FileStamp[]): FileStamp[] {
+    const { info } = this.#options;
+    const recorded = this.#recorded ?? { have: new Bitfield(info.pieceCount), files: current };
+    return current.map((stamp, i) => {
+      const range = filePieces(info, i);
+      if (range === null || this.#restamp.has(i)) return stamp;
+      let holdsData = false;
+      for (let p = range[0]; p <= range[1]; p++) {
+        if (state.live.has(p) && !recorded.have.has(p)) return stamp;
+        if (recorded.have.has(p)) holdsData = true;
+      }
+      const old = recorded.files[i];
+      if (holdsData && (old.size !== stamp.size || old.mtimeMs !== stamp.mtimeMs)) {
+        throw new StorageError(
+          "stat",
+          this.#paths[i],
+          "ESTALE",
+          `Cannot keep ${this.#paths[i]}: another program changed or replaced the file while in use`,
+        );
+      }
+      return old;
+    });
+  }
+
+  /**
+   * Records a failure: a checkpoint keeps the pieces written before it (the disk may fill before the first
+   * checkpoint); if even that fails, the record keeps its pieces and only the state changes. Never throws.
+   */
+  recordFailure(snapshot: () => CheckpointState): void {
+    if (this.#storageId < 0) {
+      this.recordState(snapshot());
+      return;
+    }
+    this.checkpoint(snapshot).catch(() => this.recordState(snapshot()));
   }
 
   /** Records a state change (error, paused) without touching the recorded bitfield and stamps. */

@@ -126,6 +126,13 @@ export class PeerSet {
     });
   }
 
+  /** Lets every known address that has not failed for good be dialled at once (after a pause or an error). */
+  retryNow(): void {
+    for (const candidate of this.#candidates.values()) {
+      if (candidate.failures < MAX_FAILURES) candidate.nextAttempt = 0;
+    }
+  }
+
   /** Starts connection attempts up to the limits. */
   connectMore(): void {
     if (this.#closed) return;

@@ -7,6 +7,7 @@
 
 import * as fs from "node:fs";
 import { dirname } from "node:path";
+import { StorageError } from "../errors.ts";
 import { toStorageError } from "./_storage_error.ts";
 
 const { O_RDWR, O_RDONLY, O_CREAT } = fs.constants;
@@ -41,6 +42,7 @@ export interface FileHandleCacheOptions {
 export class FileHandleCache {
   readonly #maxOpen: number;
   readonly #entries = new Map<string, Entry>();
+  readonly #lost = new Set<string>();
 
   /**
    * @param options `maxOpen`: most descriptors kept open (default 64).
@@ -66,12 +68,17 @@ export class FileHandleCache {
 
   /**
    * A descriptor of `path` open for writing; creates the file (and its parent directories) when missing.
-   * @throws {StorageError} op `open` or `mkdir`, e.g. EACCES, ENOTDIR, EROFS.
+   * @throws {StorageError} op `open` or `mkdir`, e.g. EACCES, ENOTDIR, EROFS; `ENOENT` when the open file was
+   *   deleted or replaced while in use.
    */
   openForWrite(path: string): number {
+    if (this.#lost.has(path)) this.#throwLost(path, "write");
     const entry = this.#touch(path);
-    if (entry?.writable) return entry.fd;
-    if (entry !== undefined) this.close(path);
+    if (entry !== undefined) {
+      this.#checkLinked(path, entry.fd, "write");
+      if (entry.writable) return entry.fd;
+      this.close(path);
+    }
     let fd: number;
     try {
       fd = fs.openSync(path, O_RDWR | O_CREAT, 0o644);
@@ -99,6 +106,7 @@ export class FileHandleCache {
    * @throws {StorageError} op `open` for errors other than ENOENT/ENOTDIR.
    */
   openForRead(path: string): number | undefined {
+    if (this.#lost.has(path)) this.#throwLost(path, "read");
     const entry = this.#touch(path);
     if (entry !== undefined) {
       if (fs.fstatSync(entry.fd).nlink > 0) return entry.fd;
@@ -122,6 +130,42 @@ export class FileHandleCache {
     }
     this.#add(path, { fd, writable });
     return fd;
+  }
+
+  /**
+   * The descriptor of `path` if one is open, checked to still name the file: a file deleted (or replaced) while
+   * open would otherwise take writes and syncs into an unlinked inode, and data reported durable would be lost.
+   * @throws {StorageError} Code `ENOENT` when the open file was deleted or replaced.
+   */
+  cached(path: string): number | undefined {
+    if (this.#lost.has(path)) this.#throwLost(path, "sync");
+    const entry = this.#touch(path);
+    if (entry !== undefined) this.#checkLinked(path, entry.fd, "sync");
+    return entry?.fd;
+  }
+
+  #checkLinked(path: string, fd: number, op: string): void {
+    if (fs.fstatSync(fd).nlink > 0) return;
+    this.close(path);
+    // Writes went to the unlinked inode: the path must not be reopened (it would name another file) until the
+    // storage is registered again and `forget()` is called.
+    this.#lost.add(path);
+    this.#throwLost(path, op);
+  }
+
+  #throwLost(path: string, op: string): never {
+    throw new StorageError(
+      op,
+      path,
+      "ENOENT",
+      `Cannot use ${path}: the file was deleted or replaced while in use`,
+    );
+  }
+
+  /** Closes `path` and forgets that it was lost: the storage holding it is being registered anew. */
+  forget(path: string): void {
+    this.close(path);
+    this.#lost.delete(path);
   }
 
   /** Closes the descriptor of `path` if it is open. */

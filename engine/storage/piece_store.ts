@@ -214,7 +214,7 @@ export class PieceStore {
   sync(): void {
     for (const index of [...this.#dirty]) {
       const path = this.spec.files[index].path;
-      const fd = this.#fds.openForRead(path);
+      const fd = this.#fds.cached(path) ?? this.#fds.openForRead(path);
       if (fd === undefined) {
         throw new StorageError("sync", path, "ENOENT", `Cannot sync ${path}: ENOENT (file was deleted)`);
       }
@@ -229,7 +229,7 @@ export class PieceStore {
 
   /** Closes this storage's open files (unsynced data stays in the page cache, as with any close). */
   close(): void {
-    for (const file of this.spec.files) this.#fds.close(file.path);
+    for (const file of this.spec.files) this.#fds.forget(file.path);
     this.#dirty.clear();
     this.#scratch = new Uint8Array(0);
   }
