@@ -103,7 +103,17 @@ export async function runTorrents(options: RunOptions): Promise<number> {
     }
   })();
 
+  // The first signal stops gracefully (last checkpoint, `stopped` announces). The listeners stay until the
+  // process exits: a signal sent to the whole process group can arrive twice at once, and the default action
+  // would kill the process in the middle of its last checkpoint. A second signal more than a second later is
+  // a user insisting (a second Ctrl-C): exit at once.
+  let stoppingSince = 0;
   const onSignal = () => {
+    if (stoppingSince > 0) {
+      if (performance.now() - stoppingSince > 1000) Deno.exit(130);
+      return;
+    }
+    stoppingSince = performance.now();
     const complete = handles.every((h) => h.status().progress === 1);
     finish(complete && !failed ? 0 : 130);
   };
@@ -112,7 +122,6 @@ export async function runTorrents(options: RunOptions): Promise<number> {
 
   const code = await finished;
   clearInterval(timer);
-  for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   reporter.update(handles.map((h) => h.status()));
   await session.close();
   // Closing ends the alert stream; report what is left in it before the last lines go out.

@@ -25,3 +25,4 @@ export {
   MAX_URLS,
   MIN_PIECE_LENGTH,
 } from "./limits.ts";
+export { formatMagnet, MagnetError, type MagnetLink, parseMagnet } from "./magnet.ts";
