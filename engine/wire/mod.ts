@@ -51,3 +51,24 @@ export {
   MAX_EXTENSION_HANDSHAKE_ITEMS,
   MAX_METADATA_SIZE,
 } from "./extension_handshake.ts";
+export {
+  decodeUtMetadata,
+  encodeUtMetadata,
+  MAX_UT_METADATA_MESSAGE,
+  METADATA_PIECE_SIZE,
+  metadataPieceCount,
+  type UtMetadataMessage,
+} from "./ut_metadata.ts";
+export {
+  decodePex,
+  encodePex,
+  MAX_PEX_MESSAGE,
+  MAX_PEX_PEERS_TAKEN,
+  PEX_FLAG_ENCRYPTION,
+  PEX_FLAG_HOLEPUNCH,
+  PEX_FLAG_OUTGOING,
+  PEX_FLAG_SEED,
+  PEX_FLAG_UTP,
+  type PexMessage,
+  type PexPeer,
+} from "./ut_pex.ts";
