@@ -8,14 +8,11 @@
 import { PeerProtocolError } from "./errors.ts";
 import { Bitfield } from "./picker/bitfield.ts";
 import { RateMeter } from "./rate_meter.ts";
-import {
-  checkBitfield,
-  type Handshake,
-  HANDSHAKE_LENGTH,
-  MessageWriter,
-  type WireDecoder,
-  type WireMessage,
-} from "./wire/mod.ts";
+import { type ByteTransport, writeAll } from "./peer_handshake.ts";
+import type { PeerConnectionOptions, PeerDelegate } from "./peer_delegate.ts";
+
+export type { ByteTransport, PeerConnectionOptions, PeerDelegate };
+import { checkBitfield, MessageWriter, type WireDecoder, type WireMessage } from "./wire/mod.ts";
 
 /** Largest block a peer may request or send (BEP 3 practice; DESIGN.md section 8). */
 export const MAX_BLOCK_LENGTH = 16 * 1024;
@@ -31,60 +28,6 @@ export const PEER_TIMEOUT_SECONDS = 120;
 export const REQUEST_TIMEOUT_SECONDS = 60;
 /** Seconds between keep-alives we send when otherwise idle (BEP 3: about two minutes). */
 export const KEEP_ALIVE_SECONDS = 90;
-
-/** A reliable, ordered byte stream to one peer (a TCP connection in production). */
-export interface ByteTransport {
-  /** Reads into `buffer`; resolves to the byte count, or `null` at end of stream. */
-  read(buffer: Uint8Array): Promise<number | null>;
-  /** Writes some of `data`; resolves to the count written. */
-  write(data: Uint8Array): Promise<number>;
-  /** Closes the stream; pending reads end. */
-  close(): void;
-}
-
-/** The torrent side of a connection: what the wire state machine reports upward. */
-export interface PeerDelegate {
-  /** The peer's bitfield or `have` changed availability: `index` is a piece, or -1 for a whole bitfield. */
-  peerHas(peer: PeerConnection, index: number): void;
-  /** The peer choked us: our outstanding requests to it are void. */
-  peerChoked(peer: PeerConnection): void;
-  /** The peer unchoked us. */
-  peerUnchoked(peer: PeerConnection): void;
-  /** The peer became interested or not interested in us. */
-  peerInterestChanged(peer: PeerConnection): void;
-  /** A block arrived. `block` is a view valid only during this call: copy it. */
-  blockReceived(peer: PeerConnection, index: number, begin: number, block: Uint8Array): void;
-  /** Reads a block to upload; `null` when we cannot serve it. */
-  readBlock(peer: PeerConnection, index: number, begin: number, length: number): Promise<Uint8Array | null>;
-  /** Whether we have piece `index` (requests for other pieces are invalid). */
-  havePiece(index: number): boolean;
-  /** Size in bytes of piece `index` (the last piece may be shorter). */
-  pieceSize(index: number): number;
-  /** All messages of one read were handled: a good time to top up requests. */
-  afterMessages(peer: PeerConnection): void;
-  /** The connection closed; `reason` says why. Called exactly once. */
-  peerClosed(peer: PeerConnection, reason: string, error?: unknown): void;
-}
-
-/** Options for a {@linkcode PeerConnection}. */
-export interface PeerConnectionOptions {
-  /** The transport, already past the handshake. */
-  transport: ByteTransport;
-  /** The decoder that read the handshake; it may hold bytes that followed it. */
-  decoder: WireDecoder;
-  /** The peer's handshake. */
-  handshake: Handshake;
-  /** Number of pieces of the torrent. */
-  pieceCount: number;
-  /** Peer address, `host:port`. */
-  name: string;
-  /** Whether the peer connected to us. */
-  incoming: boolean;
-  /** Small integer id, unique within the torrent. */
-  key: number;
-  /** Receives what the peer does. */
-  delegate: PeerDelegate;
-}
 
 interface QueuedRequest {
   index: number;
@@ -124,6 +67,10 @@ export class PeerConnection {
   readonly connectedAt: number = performance.now();
   /** Bytes of blocks that arrived unrequested or twice (waste). */
   wasted = 0;
+  /** Whether the fast extension is on for this connection (BEP 6). */
+  readonly fast: boolean;
+  /** Pieces the peer lets us request while it chokes us (BEP 6 allowed fast set). */
+  readonly allowedFast: Set<number> = new Set();
 
   #transport: ByteTransport;
   #decoder: WireDecoder;
@@ -149,6 +96,7 @@ export class PeerConnection {
     this.#transport = options.transport;
     this.#decoder = options.decoder;
     this.#delegate = options.delegate;
+    this.fast = options.fast ?? false;
   }
 
   /** Whether the connection has closed. */
@@ -232,23 +180,23 @@ export class PeerConnection {
         }
         if (this.bitfield.set(message.index)) this.#delegate.peerHas(this, message.index);
         return;
-      case "bitfield": {
-        // BEP 3 sends the bitfield only as the first message, but aria2 sends it after its first requests and
-        // sometimes twice. Like libtorrent we accept it anywhere; a peer never loses pieces, so a later bitfield
-        // is merged as a batch of haves and availability stays consistent. A wrong size still drops the peer.
-        const bitfield = checkBitfield(message.bitfield, this.bitfield.size);
-        const first = !this.#sawBitfield && this.bitfield.count === 0;
-        this.#sawBitfield = true;
-        if (first) {
-          for (const index of bitfield.indices()) this.bitfield.set(index);
-          this.#delegate.peerHas(this, -1);
-        } else {
-          for (const index of bitfield.indices()) {
-            if (this.bitfield.set(index)) this.#delegate.peerHas(this, index);
-          }
-        }
+      case "bitfield":
+        this.#receiveHaves(checkBitfield(message.bitfield, this.bitfield.size).indices());
         return;
-      }
+      case "have_all":
+      case "have_none":
+      case "reject":
+      case "allowed_fast":
+      case "suggest":
+        if (!this.fast) {
+          // BEP 6: without the fast extension on both sides, these messages MUST close the connection.
+          throw new PeerProtocolError(
+            "unexpected_message",
+            `Peer sent ${message.type} without negotiating it`,
+          );
+        }
+        this.#handleFast(message);
+        return;
       case "request":
         this.#onRequest(message.index, message.begin, message.length);
         return;
@@ -263,25 +211,74 @@ export class PeerConnection {
       case "port":
         return;
       default:
-        // Fast-extension and extension-protocol messages are only valid when both sides set the reserved bits
-        // (BEP 6, BEP 10); ccbt does not set them yet, so a peer sending them breaks the protocol.
+        // Extension-protocol and v2 hash messages are only valid when both sides set the reserved bits (BEP 10,
+        // BEP 52); ccbt does not set them yet, so a peer sending them breaks the protocol.
         throw new PeerProtocolError("unexpected_message", `Peer sent ${message.type} without negotiating it`);
+    }
+  }
+
+  /**
+   * Takes a bitfield or have_all. BEP 3 sends the bitfield only as the first message, but aria2 sends it after its
+   * first requests and sometimes twice. Like libtorrent we accept it anywhere; a peer never loses pieces, so a
+   * later one is merged as a batch of haves and availability stays consistent.
+   */
+  #receiveHaves(indices: Iterable<number>): void {
+    const first = !this.#sawBitfield && this.bitfield.count === 0;
+    this.#sawBitfield = true;
+    if (first) {
+      for (const index of indices) this.bitfield.set(index);
+      this.#delegate.peerHas(this, -1);
+      return;
+    }
+    for (const index of indices) {
+      if (this.bitfield.set(index)) this.#delegate.peerHas(this, index);
+    }
+  }
+
+  /** BEP 6 messages, once both sides set the fast bit. */
+  #handleFast(message: WireMessage): void {
+    switch (message.type) {
+      case "have_all":
+        this.#receiveHaves(Array.from({ length: this.bitfield.size }, (_, i) => i));
+        return;
+      case "have_none":
+        this.#sawBitfield = true;
+        return;
+      case "reject":
+        this.#delegate.requestRejected(this, message.index, message.begin, message.length);
+        return;
+      case "allowed_fast":
+      case "suggest":
+        if (message.index >= this.bitfield.size) {
+          throw new PeerProtocolError(
+            `invalid_${message.type}`,
+            `Peer sent ${message.type} ${message.index}`,
+          );
+        }
+        // Suggestions are hints we do not follow; the allowed fast set is kept small (BEP 6 suggests 10).
+        if (message.type === "allowed_fast" && this.allowedFast.size < 256) {
+          this.allowedFast.add(message.index);
+        }
+        return;
     }
   }
 
   #onRequest(index: number, begin: number, length: number): void {
     if (this.amChoking) {
-      // BEP 3: requests from a choked peer are dropped; a few arrive legitimately right after a choke.
+      // BEP 3: requests from a choked peer are dropped (BEP 6: rejected); a few arrive right after a choke.
+      this.#reject(index, begin, length);
       if (performance.now() - this.#chokedAt > 2000) this.#invalidRequest("request while choked");
       return;
     }
     const valid = index < this.bitfield.size && this.#delegate.havePiece(index) && length > 0 &&
       length <= MAX_BLOCK_LENGTH && begin + length <= this.#delegate.pieceSize(index);
     if (!valid) {
+      this.#reject(index, begin, length);
       this.#invalidRequest(`invalid request ${index}:${begin}+${length}`);
       return;
     }
     if (this.#uploadQueue.length >= MAX_REQUEST_QUEUE) {
+      this.#reject(index, begin, length);
       this.#invalidRequest("request queue full");
       return;
     }
@@ -302,7 +299,10 @@ export class PeerConnection {
     const i = this.#uploadQueue.findIndex((r) =>
       r.index === index && r.begin === begin && r.length === length
     );
-    if (i >= 0) this.#uploadQueue.splice(i, 1);
+    if (i < 0) return;
+    this.#uploadQueue.splice(i, 1);
+    // BEP 6: every request gets exactly one answer, a cancelled one too.
+    this.#reject(index, begin, length);
   }
 
   #serveUploads(): void {
@@ -315,7 +315,11 @@ export class PeerConnection {
       this.#delegate.readBlock(this, request.index, request.begin, request.length).then((block) => {
         this.#uploadsReading--;
         if (this.#closed || this.amChoking) return;
-        if (block === null) return;
+        if (block === null) {
+          this.#reject(request.index, request.begin, request.length);
+          this.#scheduleFlush();
+          return;
+        }
         this.#writer.piece(request.index, request.begin, block);
         this.upload.add(block.length, performance.now());
         this.#scheduleFlush();
@@ -332,8 +336,10 @@ export class PeerConnection {
     if (this.amChoking || this.#closed) return;
     this.amChoking = true;
     this.#chokedAt = performance.now();
-    this.#uploadQueue.length = 0;
     this.#writer.choke();
+    // BEP 6: choke first, then reject every queued request.
+    for (const request of this.#uploadQueue) this.#reject(request.index, request.begin, request.length);
+    this.#uploadQueue.length = 0;
     this.#scheduleFlush();
   }
 
@@ -354,10 +360,20 @@ export class PeerConnection {
     this.#scheduleFlush();
   }
 
-  /** Sends our bitfield; only valid as the first message (BEP 3). Skipped when we have nothing. */
+  /**
+   * Sends what we have as the first message: with the fast extension have_all or have_none when they fit
+   * (BEP 6), else the bitfield, skipped when we have nothing (BEP 3).
+   */
   sendBitfield(bitfield: Bitfield): void {
-    if (bitfield.count > 0) this.#writer.bitfield(bitfield.bytes);
+    if (this.fast && bitfield.complete) this.#writer.haveAll();
+    else if (this.fast && bitfield.count === 0) this.#writer.haveNone();
+    else if (bitfield.count > 0) this.#writer.bitfield(bitfield.bytes);
     this.#scheduleFlush();
+  }
+
+  /** Rejects a request when the fast extension is on (BEP 6); without it, dropped requests go unanswered. */
+  #reject(index: number, begin: number, length: number): void {
+    if (this.fast && !this.#closed) this.#writer.reject(index, begin, length);
   }
 
   /** Sends `have` (BEP 3). */
@@ -439,50 +455,5 @@ export class PeerConnection {
     } finally {
       this.#flushing = false;
     }
-  }
-}
-
-/** Writes every byte of `data` to `transport`. */
-export async function writeAll(transport: ByteTransport, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) offset += await transport.write(data.subarray(offset));
-}
-
-/**
- * Reads the peer's 68-byte handshake (BEP 3) through `decoder`, waiting at most `timeoutMs`.
- * @throws {PeerProtocolError} `bad_handshake` for a malformed handshake, `handshake_timeout`, or
- *   `connection_closed` when the stream ends first.
- */
-export async function readHandshake(
-  transport: ByteTransport,
-  decoder: WireDecoder,
-  timeoutMs: number,
-): Promise<Handshake> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      transport.close();
-      reject(new PeerProtocolError("handshake_timeout", `Peer sent no handshake within ${timeoutMs} ms`));
-    }, timeoutMs);
-  });
-  const read = (async () => {
-    while (true) {
-      const handshake = decoder.nextHandshake();
-      if (handshake !== null) return handshake;
-      const n = await transport.read(decoder.writable());
-      if (n === null) {
-        throw new PeerProtocolError(
-          "connection_closed",
-          `Peer closed the connection after ${decoder.buffered} of ${HANDSHAKE_LENGTH} handshake bytes`,
-        );
-      }
-      decoder.commit(n);
-    }
-  })();
-  try {
-    return await Promise.race([read, timeout]);
-  } finally {
-    clearTimeout(timer);
-    read.catch(() => {});
   }
 }

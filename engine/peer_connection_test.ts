@@ -1,5 +1,6 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { type ByteTransport, PeerConnection, type PeerDelegate } from "./peer_connection.ts";
+import { Bitfield } from "./picker/bitfield.ts";
 import { encodeMessage, WireDecoder, type WireMessage } from "./wire/mod.ts";
 
 /** An in-memory transport: the test queues what the peer sends; writes are collected. */
@@ -35,10 +36,11 @@ class MemoryTransport implements ByteTransport {
   }
 }
 
-function setup(pieceCount: number) {
+function setup(pieceCount: number, fast = false) {
   const transport = new MemoryTransport();
   const has: number[] = [];
   const closed: string[] = [];
+  const rejected: string[] = [];
   const delegate: PeerDelegate = {
     peerHas: (_, index) => has.push(index),
     peerChoked: () => {},
@@ -50,6 +52,7 @@ function setup(pieceCount: number) {
     pieceSize: () => 16384,
     afterMessages: () => {},
     peerClosed: (_, reason) => closed.push(reason),
+    requestRejected: (_, index, begin, length) => rejected.push(`${index}:${begin}+${length}`),
   };
   const peer = new PeerConnection({
     transport,
@@ -60,8 +63,9 @@ function setup(pieceCount: number) {
     incoming: true,
     key: 0,
     delegate,
+    fast,
   });
-  return { transport, has, closed, peer, done: peer.run() };
+  return { transport, has, closed, rejected, peer, done: peer.run() };
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -101,4 +105,52 @@ Deno.test("PeerConnection drops a peer that sends more than 300 requests while c
   transport.send({ type: "request", index: 0, begin: 0, length: 16384 });
   await done;
   deepEqual(closed, ["too_many_invalid_requests"]);
+});
+
+/** The wire messages `transport` carried, decoded. */
+function sent(transport: MemoryTransport): WireMessage[] {
+  const decoder = new WireDecoder();
+  for (const chunk of transport.written) decoder.push(chunk);
+  const out: WireMessage[] = [];
+  for (let m = decoder.next(); m !== null; m = decoder.next()) out.push(m);
+  return out;
+}
+
+Deno.test("PeerConnection drops a peer sending BEP 6 messages when the fast extension is off", async () => {
+  const { transport, closed, done } = setup(8);
+  transport.send({ type: "have_all" });
+  await done;
+  deepEqual(closed, ["unexpected_message"]);
+});
+
+Deno.test("PeerConnection with the fast extension takes have_all, reject and allowed_fast (BEP 6)", async () => {
+  const { transport, has, rejected, closed, peer, done } = setup(8, true);
+  transport.send(
+    { type: "have_all" },
+    { type: "allowed_fast", index: 3 },
+    { type: "suggest", index: 5 },
+    { type: "reject", index: 2, begin: 16384, length: 16384 },
+  );
+  await tick();
+  deepEqual(has, [-1]);
+  equal(peer.bitfield.count, 8);
+  deepEqual([...peer.allowedFast], [3]);
+  deepEqual(rejected, ["2:16384+16384"]);
+  transport.send({ type: "allowed_fast", index: 8 });
+  await done;
+  deepEqual(closed, ["invalid_allowed_fast"]);
+});
+
+Deno.test("PeerConnection with the fast extension rejects requests it will not serve and sends have_none", async () => {
+  const { transport, peer, done } = setup(8, true);
+  peer.sendBitfield(new Bitfield(8));
+  transport.send({ type: "request", index: 1, begin: 0, length: 16384 });
+  await tick();
+  await tick();
+  deepEqual(sent(transport), [
+    { type: "have_none" },
+    { type: "reject", index: 1, begin: 0, length: 16384 },
+  ]);
+  peer.close("test over");
+  await done;
 });

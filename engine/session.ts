@@ -7,7 +7,7 @@
 import { type Alert, AlertQueue } from "./alerts.ts";
 import { PeerProtocolError } from "./errors.ts";
 import { parseTorrent, type TorrentInfo } from "./metainfo/mod.ts";
-import { type ByteTransport, readHandshake } from "./peer_connection.ts";
+import { type ByteTransport, readHandshake } from "./peer_handshake.ts";
 import type { DiskIo, HashBackend } from "./storage/disk_io.ts";
 import { StateStore, WorkerDiskIo } from "./storage/mod.ts";
 import { Torrent } from "./torrent.ts";

@@ -256,7 +256,12 @@ export class Torrent implements PeerDelegate {
   }
 
   peerChoked(peer: PeerConnection): void {
-    this.#abortRequests(peer);
+    // BEP 6: with the fast extension a choke does not void requests; the peer rejects the ones it drops.
+    if (!peer.fast) this.#abortRequests(peer);
+  }
+
+  requestRejected(peer: PeerConnection, index: number, begin: number): void {
+    this.#picker.abortRequest(peer.key, index, begin);
   }
 
   peerUnchoked(peer: PeerConnection): void {
@@ -334,7 +339,9 @@ export class Torrent implements PeerDelegate {
   }
 
   #fillRequests(peer: PeerConnection): void {
-    if (peer.closed || peer.peerChoking || !peer.amInterested || this.#state !== "downloading") return;
+    if (peer.closed || !peer.amInterested || this.#state !== "downloading") return;
+    // While choked, only pieces of the peer's allowed fast set may be requested (BEP 6).
+    if (peer.peerChoking && peer.allowedFast.size === 0) return;
     const now = performance.now();
     const outstanding = this.#picker.requestsOf(peer.key);
     const target = requestQueueSize({ downloadRate: peer.download.rate(now), blockSize: 16384 });
@@ -343,6 +350,7 @@ export class Torrent implements PeerDelegate {
       peer.key,
       peer.isSeed ? "all" : peer.bitfield,
       target - outstanding,
+      peer.peerChoking ? peer.allowedFast : undefined,
     );
     if (blocks.length > 0 && outstanding === 0) peer.lastBlock = now;
     for (const block of blocks) {

@@ -1,13 +1,20 @@
 /**
  * Announce scheduling for one torrent: `started` at start, regular re-announces at the tracker's interval,
- * `completed` when the download finishes, `stopped` when we leave (BEP 3). Trackers are tried tier by tier; a
- * tracker that answers moves to the front of its tier (BEP 12).
+ * `completed` when the download finishes, `stopped` when we leave (BEP 3). The URLs of each tier are shuffled once
+ * at construction; trackers are tried tier by tier, and a tracker that answers moves to the front of its tier
+ * (BEP 12).
  *
  * @module
  */
 
 import type { AlertQueue } from "./alerts.ts";
-import type { AnnounceEvent, AnnounceRequest, AnnounceResponse, PeerAddress } from "./tracker/mod.ts";
+import {
+  type AnnounceEvent,
+  type AnnounceRequest,
+  type AnnounceResponse,
+  type PeerAddress,
+  shuffleTiers,
+} from "./tracker/mod.ts";
 
 /** Announces once to one tracker URL; throws `TrackerError` on failure. */
 export type AnnounceFunction = (
@@ -18,8 +25,10 @@ export type AnnounceFunction = (
 
 /** Options for a {@linkcode TorrentAnnouncer}. */
 export interface TorrentAnnouncerOptions {
-  /** Announce URL tiers (BEP 12); copied. */
+  /** Announce URL tiers (BEP 12); copied, each tier's URLs shuffled, empty tiers dropped. */
   tiers: readonly (readonly string[])[];
+  /** Source of numbers in [0, 1) for the tier shuffle (default `Math.random`); tests pass a fixed one. */
+  random?: () => number;
   /** Does the network call. */
   announce: AnnounceFunction;
   /** Builds the request for an event from the torrent's current counters. */
@@ -44,11 +53,12 @@ export class TorrentAnnouncer {
   #running: Promise<void> | undefined;
   #stopped = false;
   #failures = 0;
-  #startedSent = false;
+  /** Trackers that answered an announce, so know us: the others get `started` instead of a re-announce. */
+  #known = new Set<string>();
   #abort = new AbortController();
 
   constructor(options: TorrentAnnouncerOptions) {
-    this.#tiers = options.tiers.map((tier) => [...tier]).filter((tier) => tier.length > 0);
+    this.#tiers = shuffleTiers(options.tiers, options.random).filter((tier) => tier.length > 0);
     this.#options = options;
   }
 
@@ -100,21 +110,21 @@ export class TorrentAnnouncer {
 
   async #announceTiers(event: AnnounceEvent): Promise<void> {
     if (this.#stopped) return;
-    // A tracker that never heard `started` (every tracker failed so far) still gets it first (BEP 3).
-    if (!this.#startedSent && event === undefined) event = "started";
     let interval: number | undefined;
     for (const tier of this.#tiers) {
       for (let i = 0; i < tier.length && !this.#stopped; i++) {
         const url = tier[i];
+        // A tracker that never answered us (it failed, or is a fallback) gets `started` first (BEP 3).
+        const sent = event === undefined && !this.#known.has(url) ? "started" : event;
         try {
-          const reply = await this.#options.announce(url, this.#options.request(event), {
+          const reply = await this.#options.announce(url, this.#options.request(sent), {
             signal: this.#abort.signal,
             timeout: this.#options.timeout ?? 15_000,
           });
           tier.splice(i, 1);
           tier.unshift(url);
           interval = reply.interval;
-          if (event === "started") this.#startedSent = true;
+          this.#known.add(url);
           const { alerts, infoHash } = this.#options;
           alerts.push({
             type: "tracker_reply",

@@ -6,17 +6,12 @@
  */
 
 import type { TorrentInfo } from "./metainfo/mod.ts";
-import {
-  type ByteTransport,
-  PeerConnection,
-  type PeerDelegate,
-  readHandshake,
-  writeAll,
-} from "./peer_connection.ts";
+import { PeerConnection, type PeerDelegate } from "./peer_connection.ts";
+import { type ByteTransport, readHandshake, writeAll } from "./peer_handshake.ts";
 import { Choker } from "./picker/mod.ts";
 import type { TorrentContext } from "./torrent_context.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
-import { encodeHandshake, type Handshake, makeReserved, WireDecoder } from "./wire/mod.ts";
+import { encodeHandshake, type Handshake, makeReserved, supportsFast, WireDecoder } from "./wire/mod.ts";
 
 /** Connection attempts to one address before it is given up. */
 const MAX_FAILURES = 5;
@@ -218,7 +213,11 @@ export class PeerSet {
   }
 
   #ourHandshake(): Handshake {
-    return { reserved: makeReserved({}), infoHash: this.#info.infoHash, peerId: this.#ctx.peerId };
+    return {
+      reserved: makeReserved({ fast: true }),
+      infoHash: this.#info.infoHash,
+      peerId: this.#ctx.peerId,
+    };
   }
 
   #start(
@@ -238,6 +237,8 @@ export class PeerSet {
       incoming,
       key,
       delegate: this.#owner,
+      // Both sides set the bit (ours always is): BEP 6 is on.
+      fast: supportsFast(handshake.reserved),
     });
     this.#peers.set(key, peer);
     this.#ctx.connections.used++;

@@ -1,6 +1,6 @@
 /**
- * The UDP tracker client (BEP 15): one socket per address family shared by every announce, connection ids cached
- * per tracker for their one-minute life, and retransmission after `base · 2^n`.
+ * The UDP tracker client (BEP 15): one socket per address family shared by every announce and scrape, connection
+ * ids cached per tracker for their one-minute life, and retransmission after `base · 2^n`.
  *
  * @module
  */
@@ -11,6 +11,15 @@ import { TrackerError } from "../errors.ts";
 import { withDeadline } from "./_deadline.ts";
 import { formatIp, parseIp } from "./_ip.ts";
 import { checkAnnounceRequest } from "./_request.ts";
+import {
+  ACTION_SCRAPE,
+  asScrapeError,
+  checkScrapeHashes,
+  parseUdpScrapeReply,
+  scrapeBatches,
+  type ScrapeCounts,
+  udpScrapeRequest,
+} from "./_scrape.ts";
 import {
   ACTION_ANNOUNCE,
   ACTION_CONNECT,
@@ -35,15 +44,20 @@ export interface UdpTrackerClientOptions {
   connectionIdLifetime?: number;
 }
 
-/** Options of {@link UdpTrackerClient.announce}. */
+/** Options of {@link UdpTrackerClient.announce} and {@link UdpTrackerClient.scrape}. */
 export interface UdpAnnounceOptions {
   /** Aborts the announce; it then rejects with a {@link TrackerError} whose `cause` is the signal's reason. */
   signal?: AbortSignal;
-  /** Milliseconds for the whole announce, retransmissions included. Default 60,000; `Infinity` for none. */
+  /**
+   * Milliseconds for the whole announce or scrape, retransmissions included. Default 60,000; `Infinity` for none.
+   */
   timeout?: number;
 }
 
 type Family = 4 | 6;
+
+/** What a request is called in error messages. */
+type Verb = "announce" | "scrape";
 
 interface Endpoint {
   family: Family;
@@ -55,6 +69,7 @@ interface Endpoint {
 interface Pending extends Endpoint {
   /** The announce URL, for errors. */
   url: string;
+  verb: Verb;
   action: number;
   settle: (packet: Uint8Array) => void;
   fail: (error: unknown) => void;
@@ -65,7 +80,7 @@ interface Pending extends Endpoint {
  * per address family (0.0.0.0 or `::`, port 0) on first use, and caches each tracker's connection id for 60 s.
  * Replies are matched by transaction id and must come from the tracker's address and port with the expected
  * action (or action 3, error); anything else, and any packet under 8 bytes or shorter than its action needs
- * (connect 16, announce 20), is ignored. Idle sockets do not keep the process alive.
+ * (connect 16, announce 20, scrape 8), is ignored. Idle sockets do not keep the process alive.
  *
  * @example Announce, then close
  * ```ts ignore
@@ -113,49 +128,113 @@ export class UdpTrackerClient {
     options: UdpAnnounceOptions = {},
   ): Promise<AnnounceResponse> {
     checkAnnounceRequest(request);
-    const { hostname, port } = udpTarget(url);
+    const { hostname, port } = udpTarget(url, "announce");
     if (this.#closed) throw new TrackerError(url, "Cannot announce: the UDP tracker client is closed");
     return await withDeadline(url, options, async (signal) => {
       const endpoint = await resolveEndpoint(url, hostname, port, signal);
-      const socket = await this.#socket(endpoint.family);
-      const key = `${endpoint.address}|${endpoint.port}`;
-      for (let n = 0; n <= this.#maxRetransmits; n++) {
-        const wait = this.#baseTimeout * 2 ** n;
-        let connectionId = this.#connectionId(key);
-        if (connectionId === undefined) {
-          const transactionId = this.#newTransactionId();
-          const reply = await this.#transact(socket, { ...endpoint, url }, ACTION_CONNECT, transactionId, {
-            packet: connectRequest(transactionId),
-            wait,
-            signal,
+      const reply = await this.#request({ ...endpoint, url, verb: "announce" }, signal, {
+        action: ACTION_ANNOUNCE,
+        packet: (connectionId, transactionId) => announceRequest(connectionId, transactionId, request),
+      });
+      return parseUdpAnnounceReply(reply, endpoint.family === 4 ? 6 : 18);
+    });
+  }
+
+  /**
+   * Scrapes a `udp://host:port` tracker (BEP 15 action 2): the swarm counts of each info-hash, asked in requests
+   * of at most 74 hashes, one after another, each connecting and retransmitting like an announce. Repeated
+   * hashes are asked once.
+   *
+   * @param url The tracker URL, `udp://host:port` with any path (ignored).
+   * @param infoHashes The torrents to ask about: `Uint8Array`s of 20 bytes, at least one.
+   * @param options Abort signal and whole-scrape timeout.
+   * @returns Counts keyed by lowercase hex info-hash; a hash the tracker's reply stops short of has no entry.
+   * @throws {TrackerError} Like {@link UdpTrackerClient.announce}, with messages starting "Cannot scrape:".
+   * @throws {TypeError} When an info-hash is not 20 bytes.
+   * @throws {RangeError} When `infoHashes` is empty.
+   */
+  async scrape(
+    url: string,
+    infoHashes: readonly Uint8Array[],
+    options: UdpAnnounceOptions = {},
+  ): Promise<Map<string, ScrapeCounts>> {
+    const hashes = checkScrapeHashes(infoHashes);
+    const { hostname, port } = udpTarget(url, "scrape");
+    if (this.#closed) throw new TrackerError(url, "Cannot scrape: the UDP tracker client is closed");
+    try {
+      return await withDeadline(url, options, async (signal) => {
+        const endpoint = await resolveEndpoint(url, hostname, port, signal);
+        const counts = new Map<string, ScrapeCounts>();
+        for (const batch of scrapeBatches(hashes)) {
+          const reply = await this.#request({ ...endpoint, url, verb: "scrape" }, signal, {
+            action: ACTION_SCRAPE,
+            packet: (connectionId, transactionId) => udpScrapeRequest(connectionId, transactionId, batch),
           });
-          if (reply === undefined) continue;
-          this.#throwIfError(url, key, reply);
-          connectionId = connectionIdOf(reply);
-          this.#connections.set(key, {
-            id: connectionId,
-            expires: performance.now() + this.#connectionIdLifetime,
-          });
+          parseUdpScrapeReply(reply, batch, counts);
         }
+        return counts;
+      });
+    } catch (error) {
+      throw asScrapeError(error);
+    }
+  }
+
+  /**
+   * Connects (unless a fresh connection id is cached), then sends the request built by `packet` and returns the
+   * tracker's reply to it, retransmitting after `baseTimeout · 2^n` ms with n counting every timeout (BEP 15).
+   * An error reply drops the cached connection id and throws.
+   */
+  async #request(
+    target: Endpoint & { url: string; verb: Verb },
+    signal: AbortSignal,
+    { action, packet }: {
+      action: number;
+      packet: (connectionId: Uint8Array, transactionId: number) => Uint8Array;
+    },
+  ): Promise<Uint8Array> {
+    const socket = await this.#socket(target.family);
+    const key = `${target.address}|${target.port}`;
+    for (let n = 0; n <= this.#maxRetransmits; n++) {
+      const wait = this.#baseTimeout * 2 ** n;
+      let connectionId = this.#connectionId(key);
+      if (connectionId === undefined) {
         const transactionId = this.#newTransactionId();
-        const reply = await this.#transact(socket, { ...endpoint, url }, ACTION_ANNOUNCE, transactionId, {
-          packet: announceRequest(connectionId, transactionId, request),
+        const reply = await this.#transact(socket, target, ACTION_CONNECT, transactionId, {
+          packet: connectRequest(transactionId),
           wait,
           signal,
         });
         if (reply === undefined) continue;
-        this.#throwIfError(url, key, reply);
-        return parseUdpAnnounceReply(reply, endpoint.family === 4 ? 6 : 18);
+        this.#throwIfError(target, key, reply);
+        connectionId = connectionIdOf(reply);
+        this.#connections.set(key, {
+          id: connectionId,
+          expires: performance.now() + this.#connectionIdLifetime,
+        });
       }
-      throw new TrackerError(url, `Cannot announce: no reply after ${this.#maxRetransmits + 1} attempts`);
-    });
+      const transactionId = this.#newTransactionId();
+      const reply = await this.#transact(socket, target, action, transactionId, {
+        packet: packet(connectionId, transactionId),
+        wait,
+        signal,
+      });
+      if (reply === undefined) continue;
+      this.#throwIfError(target, key, reply);
+      return reply;
+    }
+    throw new TrackerError(
+      target.url,
+      `Cannot ${target.verb}: no reply after ${this.#maxRetransmits + 1} attempts`,
+    );
   }
 
   /** Closes the sockets; announces still running reject with a {@link TrackerError}. Safe to call twice. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const pending of this.#pending.values()) {
-      pending.fail(new TrackerError(pending.url, "Cannot announce: the UDP tracker client was closed"));
+      pending.fail(
+        new TrackerError(pending.url, `Cannot ${pending.verb}: the UDP tracker client was closed`),
+      );
     }
     const sockets = [...this.#sockets.values()];
     this.#sockets.clear();
@@ -178,10 +257,10 @@ export class UdpTrackerClient {
     return undefined;
   }
 
-  #throwIfError(url: string, key: string, reply: Uint8Array): void {
+  #throwIfError({ url, verb }: { url: string; verb: Verb }, key: string, reply: Uint8Array): void {
     if (replyHeader(reply)?.action !== ACTION_ERROR) return;
     this.#connections.delete(key);
-    throw new TrackerError(url, `Cannot announce: tracker error: ${errorMessageOf(reply)}`);
+    throw new TrackerError(url, `Cannot ${verb}: tracker error: ${errorMessageOf(reply)}`);
   }
 
   #newTransactionId(): number {
@@ -193,7 +272,7 @@ export class UdpTrackerClient {
   /** Sends `packet` and waits `wait` ms for the matching reply; `undefined` on timeout. */
   #transact(
     socket: dgram.Socket,
-    endpoint: Endpoint & { url: string },
+    endpoint: Endpoint & { url: string; verb: Verb },
     action: number,
     transactionId: number,
     { packet, wait, signal }: { packet: Uint8Array; wait: number; signal: AbortSignal },
@@ -261,25 +340,25 @@ export class UdpTrackerClient {
     const address = parseIp(remote.address);
     if (address === undefined || formatIp(address) !== pending.address) return;
     if (header.action !== pending.action && header.action !== ACTION_ERROR) return;
-    if (message.length < MIN_REPLY_LENGTH[header.action]) return;
+    if (message.length < (MIN_REPLY_LENGTH[header.action] ?? 8)) return;
     pending.settle(new Uint8Array(message));
   }
 }
 
 /** Host and port of a `udp://host:port[/path]` URL. */
-function udpTarget(url: string): { hostname: string; port: number } {
+function udpTarget(url: string, verb: Verb): { hostname: string; port: number } {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new TrackerError(url, "Cannot announce: tracker URL is not a valid URL", { cause });
+    throw new TrackerError(url, `Cannot ${verb}: tracker URL is not a valid URL`, { cause });
   }
   if (parsed.protocol !== "udp:") {
-    throw new TrackerError(url, `Cannot announce: ${parsed.protocol} is not a UDP tracker URL`);
+    throw new TrackerError(url, `Cannot ${verb}: ${parsed.protocol} is not a UDP tracker URL`);
   }
   const port = Number(parsed.port);
   if (parsed.port === "" || port < 1 || port > 65535 || parsed.hostname === "") {
-    throw new TrackerError(url, "Cannot announce: UDP tracker URL needs a host and a port");
+    throw new TrackerError(url, `Cannot ${verb}: UDP tracker URL needs a host and a port`);
   }
   const hostname = parsed.hostname.startsWith("[") ? parsed.hostname.slice(1, -1) : parsed.hostname;
   return { hostname, port };

@@ -282,3 +282,72 @@ Deno.test({
     assert.equal(reply.interval, 900);
   },
 });
+
+/** A BEP 15 scrape reply giving hash i the counts (i, 100 + i, 200 + i) for seeders, completed, leechers. */
+function scrapeReply(transactionId: number, count: number): Uint8Array {
+  const packet = new Uint8Array(8 + 12 * count);
+  const v = view(packet);
+  v.setUint32(0, 2);
+  v.setUint32(4, transactionId);
+  for (let i = 0; i < count; i++) {
+    v.setUint32(8 + 12 * i, i);
+    v.setUint32(12 + 12 * i, 100 + i);
+    v.setUint32(16 + 12 * i, 200 + i);
+  }
+  return packet;
+}
+
+const hexOf = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+Deno.test("UdpTrackerClient.scrape() connects once and asks at most 74 hashes per packet", async () => {
+  await using tracker = await fakeTracker((x) => {
+    x.send(
+      x.action === 0
+        ? connectReply(x.transactionId)
+        : scrapeReply(x.transactionId, (x.packet.length - 16) / 20),
+    );
+  });
+  await using client = new UdpTrackerClient();
+  const hashes = Array.from({ length: 76 }, (_, i) => new Uint8Array(20).fill(i));
+  const counts = await client.scrape(tracker.url, [...hashes, hashes[0]]);
+  assert.deepEqual(tracker.received.map((packet) => [view(packet).getUint32(8), packet.length]), [
+    [0, 16],
+    [2, 16 + 20 * 74],
+    [2, 16 + 20 * 2],
+  ]);
+  const [, first, second] = tracker.received;
+  assert.deepEqual(first.subarray(0, 8), CONNECTION_ID);
+  assert.deepEqual(first.subarray(16, 36), hashes[0]);
+  assert.deepEqual(second.subarray(36, 56), hashes[75]);
+  assert.equal(counts.size, 76);
+  assert.deepEqual(counts.get(hexOf(hashes[1])), { complete: 1, downloaded: 101, incomplete: 201 });
+  assert.deepEqual(counts.get(hexOf(hashes[75])), { complete: 1, downloaded: 101, incomplete: 201 });
+});
+
+Deno.test("UdpTrackerClient.scrape() retransmits, and words its errors as a scrape", async () => {
+  let scrapes = 0;
+  let silent = false;
+  await using tracker = await fakeTracker((x) => {
+    if (silent) return;
+    if (x.action === 0) return x.send(connectReply(x.transactionId));
+    // The first scrape packet is lost; the tracker then rejects the torrent.
+    if (scrapes++ === 0) return;
+    x.send(errorReply(x.transactionId, "unknown torrent"));
+  });
+  await using client = new UdpTrackerClient({ baseTimeout: 20 });
+  const hash = new Uint8Array(20).fill(7);
+  const error = await rejection(client.scrape(tracker.url, [hash]));
+  assert.equal(error.message, "Cannot scrape: tracker error: unknown torrent");
+  assert.equal(scrapes, 2);
+  silent = true;
+  const late = await rejection(client.scrape(tracker.url, [hash], { timeout: 50 }));
+  assert.equal(late.message, "Cannot scrape: no reply within 50 ms");
+  assert.match(
+    (await rejection(client.scrape("http://t/announce", [hash]))).message,
+    /^Cannot scrape: http:/,
+  );
+  await assert.rejects(client.scrape(tracker.url, []), RangeError);
+  await client.close();
+  const closed = await rejection(client.scrape(tracker.url, [hash]));
+  assert.equal(closed.message, "Cannot scrape: the UDP tracker client is closed");
+});
