@@ -8,6 +8,9 @@
  * - BEP 23: compact tracker peer lists
  * - BEP 7: IPv6 tracker peers (`peers6`)
  * - BEP 27: the private flag (parsed)
+ * - BEP 6: the fast extension (have all/none, reject, allowed fast)
+ * - BEP 9 and BEP 53: magnet links (parsed; fetching metadata from peers is not wired in yet)
+ * - BEP 48: scrape (HTTP), and BEP 15 scrape over UDP
  *
  * State: with `SessionOptions.stateDir`, each torrent's progress is kept in a SQLite database and a piece is
  * recorded only after its data is durable, so restarts resume without losing or re-downloading verified data.
@@ -44,11 +47,26 @@ export {
   type CreatedTorrent,
   createTorrent,
   type CreateTorrentOptions,
+  formatMagnet,
+  MagnetError,
+  type MagnetLink,
+  parseMagnet,
   parseTorrent,
   type TorrentFile,
   type TorrentInfo,
 } from "./engine/metainfo/mod.ts";
-export type { PeerAddress } from "./engine/tracker/mod.ts";
+export {
+  type AnnounceEvent,
+  type AnnounceRequest,
+  type AnnounceResponse,
+  type PeerAddress,
+  scrape,
+  type ScrapeCounts,
+  type ScrapeOptions,
+  type UdpAnnounceOptions,
+  UdpTrackerClient,
+  type UdpTrackerClientOptions,
+} from "./engine/tracker/mod.ts";
 export {
   type FileStamp,
   type OpenedStateStore,

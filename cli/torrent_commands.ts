@@ -5,11 +5,19 @@
  */
 
 import type { Command } from "commander";
-import { createTorrent, parseTorrent } from "../mod.ts";
+import {
+  createTorrent,
+  MagnetError,
+  parseMagnet,
+  parseTorrent,
+  scrape,
+  TrackerError,
+  UdpTrackerClient,
+} from "../mod.ts";
 import { collect, loadTorrents, parseInteger, UsageError } from "./_args.ts";
 import { formatBytes } from "./reporter.ts";
 
-/** Adds `create` and `info` to `cli`; `exit` receives an action's exit code. */
+/** Adds `create`, `info` and `scrape` to `cli`; `exit` receives an action's exit code. */
 export function registerTorrentCommands(cli: Command, exit: (code: number) => void): void {
   cli.command("create")
     .description("make a v1 .torrent of a file or directory")
@@ -90,5 +98,60 @@ export function registerTorrentCommands(cli: Command, exit: (code: number) => vo
         console.log(lines.join("\n"));
       }
       exit(0);
+    });
+
+  cli.command("scrape")
+    .description(
+      "ask each tracker of a torrent or magnet link for its seeders, leechers and completed counts",
+    )
+    .argument("<torrent-or-magnet>", ".torrent file or magnet URI")
+    .option("--json", "one JSON object per tracker")
+    .option("--timeout <seconds>", "per tracker (default 15)", parseInteger)
+    .action(async (source: string, opts) => {
+      let infoHash: Uint8Array;
+      let trackers: string[];
+      if (source.startsWith("magnet:")) {
+        try {
+          const link = parseMagnet(source);
+          infoHash = link.infoHash;
+          trackers = link.trackers;
+        } catch (error) {
+          if (error instanceof MagnetError) throw new UsageError(error.message);
+          throw error;
+        }
+      } else {
+        const [{ bytes }] = await loadTorrents([source]);
+        const info = parseTorrent(bytes);
+        infoHash = info.infoHash;
+        trackers = info.announceList.flat();
+      }
+      if (trackers.length === 0) throw new UsageError(`Cannot scrape ${source}: it names no tracker`);
+      await using udpClient = new UdpTrackerClient();
+      const hex = Array.from(infoHash, (b) => b.toString(16).padStart(2, "0")).join("");
+      let answered = 0;
+      await Promise.all(trackers.map(async (url) => {
+        try {
+          const counts = (await scrape(url, [infoHash], { udpClient, timeout: (opts.timeout ?? 15) * 1000 }))
+            .get(hex);
+          answered++;
+          const { complete = 0, incomplete = 0, downloaded = 0 } = counts ?? {};
+          console.log(
+            opts.json
+              ? JSON.stringify({
+                tracker: url,
+                seeders: complete,
+                leechers: incomplete,
+                completed: downloaded,
+              })
+              : `${url}  seeders ${complete}  leechers ${incomplete}  completed ${downloaded}`,
+          );
+        } catch (error) {
+          if (!(error instanceof TrackerError)) throw error;
+          console.log(
+            opts.json ? JSON.stringify({ tracker: url, error: error.message }) : `${url}  ${error.message}`,
+          );
+        }
+      }));
+      exit(answered > 0 ? 0 : 1);
     });
 }

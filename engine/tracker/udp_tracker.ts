@@ -98,7 +98,8 @@ export class UdpTrackerClient {
   #closed = false;
 
   /**
-   * @param options Retransmission base, retransmission count, connection id lifetime.
+   * Makes a client; its socket opens on the first request.
+   * @param options Retransmission base timeout (ms), retransmission count and connection-id lifetime (ms).
    * @throws {RangeError} When an option is negative or not finite.
    */
   constructor(options: UdpTrackerClientOptions = {}) {
