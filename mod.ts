@@ -32,7 +32,12 @@
  * @module
  */
 
-export { type AddTorrentParams, Session, type SessionOptions } from "./engine/session.ts";
+export {
+  type AddMagnetParams,
+  type AddTorrentParams,
+  Session,
+  type SessionOptions,
+} from "./engine/session.ts";
 export { TorrentHandle } from "./engine/torrent_handle.ts";
 export type { TorrentStatus } from "./engine/torrent_status.ts";
 export type { Alert, AlertCategory, PeerName, TorrentState } from "./engine/alerts.ts";

@@ -36,6 +36,8 @@ export interface RunOptions {
   mode?: "resume" | "recheck" | "fresh";
   /** Only check the data and record the result (`ccbt recheck`): no peers, no trackers. */
   checkOnly?: boolean;
+  /** Magnet URIs to fetch the metadata of, then run like the torrents (`ccbt magnet`). */
+  magnets?: readonly string[];
 }
 
 /**
@@ -60,6 +62,17 @@ export async function runTorrents(options: RunOptions): Promise<number> {
         peers: options.peers,
         mode: options.mode,
         paused: options.checkOnly,
+      }),
+    );
+  }
+  for (const magnet of options.magnets ?? []) {
+    if (!options.json) console.error("Fetching the metadata of the magnet link from peers");
+    handles.push(
+      await session.addMagnet({
+        magnet,
+        savePath: options.savePath,
+        peers: options.peers,
+        mode: options.mode,
       }),
     );
   }

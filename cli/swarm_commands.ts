@@ -5,7 +5,7 @@
  */
 
 import { type Command, Option } from "commander";
-import { parseTorrent } from "../mod.ts";
+import { MagnetError, parseMagnet, parseTorrent } from "../mod.ts";
 import {
   type LoadedTorrent,
   loadTorrents,
@@ -81,6 +81,23 @@ export function registerSwarmCommands(cli: Command, exit: (code: number) => void
   ).action(async (paths: string[], opts) => {
     const torrents = await loadTorrents(paths);
     exit(await runTorrents(await runOptions(torrents, { savePath: opts.output, seed: opts.seed }, opts)));
+  });
+
+  withSwarmOptions(
+    cli.command("magnet")
+      .description("fetch a magnet link's metadata from peers, download it, then seed it")
+      .argument("<magnet>", "magnet URI (BEP 9)")
+      .requiredOption("-o, --output <dir>", "directory to save the files in")
+      .option("--no-seed", "exit as soon as all data is verified"),
+  ).action(async (magnet: string, opts) => {
+    try {
+      parseMagnet(magnet);
+    } catch (error) {
+      if (error instanceof MagnetError) throw new UsageError(error.message);
+      throw error;
+    }
+    const run = await runOptions([], { savePath: opts.output, seed: opts.seed }, opts);
+    exit(await runTorrents({ ...run, magnets: [magnet] }));
   });
 
   withSwarmOptions(

@@ -6,7 +6,8 @@
 
 import { type Alert, AlertQueue } from "./alerts.ts";
 import { PeerProtocolError } from "./errors.ts";
-import { parseTorrent, type TorrentInfo } from "./metainfo/mod.ts";
+import { type MagnetLink, parseMagnet, parseTorrent, type TorrentInfo } from "./metainfo/mod.ts";
+import { fetchMagnetMetadata, torrentFromMetadata } from "./magnet_metadata.ts";
 import { type ByteTransport, readHandshake } from "./peer_handshake.ts";
 import type { DiskIo, HashBackend } from "./storage/disk_io.ts";
 import { StateStore, WorkerDiskIo } from "./storage/mod.ts";
@@ -68,6 +69,14 @@ export interface AddTorrentParams {
    * unchanged and checks the rest; `recheck` hashes all existing data; `fresh` discards the record first.
    */
   mode?: "resume" | "recheck" | "fresh";
+}
+
+/** What to add from a magnet link. */
+export interface AddMagnetParams extends Omit<AddTorrentParams, "torrent"> {
+  /** A magnet URI, or a parsed link. */
+  magnet: string | MagnetLink;
+  /** Give up fetching the metadata after this many ms (default 60 000). */
+  timeoutMs?: number;
 }
 
 /** Makes a 20-byte Azureus-style peer id: `-CC0100-` and 12 random bytes. */
@@ -205,6 +214,47 @@ export class Session {
     });
     torrent.start();
     return new TorrentHandle(torrent);
+  }
+
+  /**
+   * Adds a magnet link (BEP 9): asks the link's trackers and `x.pe` peers (and `params.peers`) for the metadata,
+   * checks it against the info-hash, then adds the torrent as `addTorrent` does.
+   * @throws {MagnetError} When the link cannot be parsed.
+   * @throws {Error} When no peer provides the metadata within `timeoutMs` (default 60 s).
+   */
+  async addMagnet(params: AddMagnetParams): Promise<TorrentHandle> {
+    const link = typeof params.magnet === "string" ? parseMagnet(params.magnet) : params.magnet;
+    await this.start();
+    const ctx = this.#context();
+    const peers: PeerAddress[] = [...link.peers, ...(params.peers ?? [])];
+    const request = {
+      infoHash: link.infoHash,
+      peerId: this.#peerId,
+      port: this.listenPort,
+      uploaded: 0,
+      downloaded: 0,
+      left: 1,
+      numwant: 50,
+      key: this.#trackerKey,
+    };
+    await Promise.all(
+      link.trackers.map((url) =>
+        ctx.announce(url, request, { timeout: 10_000 }).then((reply) => peers.push(...reply.peers), () => {})
+      ),
+    );
+    const infoBytes = await fetchMagnetMetadata(link, peers, {
+      peerId: this.#peerId,
+      connect: ctx.connect,
+      connectTimeout: this.#settings.connectTimeout,
+      handshakeTimeout: this.#settings.handshakeTimeout,
+    }, { timeoutMs: params.timeoutMs });
+    return await this.addTorrent({
+      torrent: torrentFromMetadata(infoBytes, link.trackers),
+      savePath: params.savePath,
+      peers,
+      paused: params.paused,
+      mode: params.mode,
+    });
   }
 
   /** Removes a torrent (keeping its files) after a `stopped` announce. */

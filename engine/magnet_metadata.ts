@@ -1,0 +1,190 @@
+/**
+ * Fetches a magnet link's metadata (the bencoded `info` dictionary) from peers: the BEP 10 extension handshake,
+ * then ut_metadata pieces (BEP 9) from several peers in parallel, checked against the info-hash.
+ *
+ * @module
+ */
+
+import { encode } from "./bencode/mod.ts";
+import { PeerProtocolError } from "./errors.ts";
+import type { MagnetLink } from "./metainfo/mod.ts";
+import { MetadataFetcher } from "./metadata/mod.ts";
+import { type ByteTransport, readHandshake, writeAll } from "./peer_handshake.ts";
+import { peerName } from "./torrent_peers.ts";
+import type { PeerAddress } from "./tracker/mod.ts";
+import {
+  decodeExtensionHandshake,
+  decodeUtMetadata,
+  encodeExtensionHandshake,
+  encodeHandshake,
+  encodeUtMetadata,
+  makeReserved,
+  MessageWriter,
+  supportsExtensionProtocol,
+  WireDecoder,
+} from "./wire/mod.ts";
+
+/** The id peers send our ut_metadata messages under (our extension handshake's `m`). */
+const OUR_UT_METADATA = 1;
+/** Peers asked at once. */
+const PARALLEL_PEERS = 8;
+
+/** What the fetch needs from the session. */
+export interface MagnetFetchContext {
+  /** Our 20-byte peer id. */
+  peerId: Uint8Array;
+  /** Opens a byte stream to a peer. */
+  connect(peer: PeerAddress, timeoutMs: number): Promise<ByteTransport>;
+  /** Handshake timeout (ms). */
+  handshakeTimeout: number;
+  /** Connect timeout (ms). */
+  connectTimeout: number;
+}
+
+/**
+ * Builds .torrent bytes around raw `info` bytes (kept byte for byte, so the info-hash is unchanged) with the
+ * magnet link's trackers as `announce` and `announce-list` tiers (BEP 12).
+ */
+export function torrentFromMetadata(infoBytes: Uint8Array, trackers: readonly string[]): Uint8Array {
+  const head = trackers.length === 0 ? new TextEncoder().encode("d") : (() => {
+    const dict = encode({ announce: trackers[0], "announce-list": trackers.map((t) => [t]) });
+    return dict.subarray(0, dict.length - 1);
+  })();
+  const key = new TextEncoder().encode("4:info");
+  const out = new Uint8Array(head.length + key.length + infoBytes.length + 1);
+  out.set(head);
+  out.set(key, head.length);
+  out.set(infoBytes, head.length + key.length);
+  out[out.length - 1] = 0x65; // "e"
+  return out;
+}
+
+/**
+ * Fetches the metadata of `link` from `peers`, several in parallel, until one full copy matches the info-hash.
+ * @param peers Peers to ask (the magnet's `x.pe`, `--peer`, tracker replies).
+ * @param options `timeoutMs` for the whole fetch (default 60 s); `signal` to give up earlier.
+ * @returns The verified bencoded `info` dictionary.
+ * @throws {Error} When no peer provides the metadata in time.
+ */
+export async function fetchMagnetMetadata(
+  link: MagnetLink,
+  peers: readonly PeerAddress[],
+  ctx: MagnetFetchContext,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<Uint8Array> {
+  const fetcher = new MetadataFetcher({ infoHash: link.infoHash });
+  const queue = [...new Map(peers.map((p) => [peerName(p), p])).values()];
+  const open = new Set<ByteTransport>();
+  let done: (metadata: Uint8Array) => void;
+  const finished = new Promise<Uint8Array>((resolve) => done = resolve);
+  let key = 0;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(`Cannot fetch the metadata of ${link.infoHashHex}: no peer sent it in ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
+    options.signal?.addEventListener("abort", () => reject(options.signal!.reason), { once: true });
+  });
+
+  const askNext = async (): Promise<void> => {
+    while (queue.length > 0 && fetcher.metadata === undefined) {
+      const peer = queue.shift()!;
+      try {
+        await askPeer(peer, key++);
+      } catch {
+        // That peer could not help: try the next one.
+      }
+    }
+  };
+
+  const askPeer = async (peer: PeerAddress, id: number): Promise<void> => {
+    const transport = await ctx.connect(peer, ctx.connectTimeout);
+    open.add(transport);
+    try {
+      const reserved = makeReserved({ extensionProtocol: true, fast: true });
+      await writeAll(transport, encodeHandshake({ reserved, infoHash: link.infoHash, peerId: ctx.peerId }));
+      const decoder = new WireDecoder({ bufferSize: 64 * 1024 });
+      const handshake = await readHandshake(transport, decoder, ctx.handshakeTimeout);
+      if (!supportsExtensionProtocol(handshake.reserved)) return;
+      const writer = new MessageWriter();
+      writer.extended(
+        0,
+        encodeExtensionHandshake({ m: new Map([["ut_metadata", OUR_UT_METADATA]]), v: "ccbt/0.1.0" }),
+      );
+      await writeAll(transport, writer.take());
+      let theirs = 0;
+      const request = async () => {
+        for (const piece of fetcher.requests(id, performance.now())) {
+          writer.extended(theirs, encodeUtMetadata({ type: "request", piece }));
+        }
+        if (writer.length > 0) await writeAll(transport, writer.take());
+      };
+      // The bytes after the peer's handshake may already hold its extension handshake: handle them first.
+      while (fetcher.metadata === undefined) {
+        for (let message = decoder.next(); message !== null; message = decoder.next()) {
+          if (message.type !== "extended") continue;
+          if (message.id === 0) {
+            const ext = decodeExtensionHandshake(message.payload);
+            theirs = ext.m.get("ut_metadata") ?? 0;
+            if (theirs === 0 || ext.metadataSize === undefined || !fetcher.addPeer(id, ext.metadataSize)) {
+              return;
+            }
+          } else if (message.id === OUR_UT_METADATA) {
+            let reply;
+            try {
+              reply = decodeUtMetadata(message.payload);
+            } catch (error) {
+              // BEP 9: unknown message types are ignored; malformed ones end this peer's part.
+              if (error instanceof PeerProtocolError && error.code === "unknown_ut_metadata") continue;
+              throw error;
+            }
+            if (reply.type === "data") {
+              const result = fetcher.received(id, reply.piece, reply.totalSize, reply.data);
+              if (result.result === "complete") done(fetcher.metadata!);
+              if (result.result === "corrupt" && result.blame?.includes(id)) return;
+            } else if (reply.type === "reject") {
+              fetcher.rejected(id, reply.piece, performance.now());
+            }
+          }
+        }
+        if (fetcher.metadata !== undefined) return;
+        if (theirs !== 0) await request();
+        const n = await transport.read(decoder.writable());
+        if (n === null) return;
+        decoder.commit(n);
+      }
+    } finally {
+      fetcher.removePeer(id);
+      if (open.delete(transport)) closeQuietly(transport);
+    }
+  };
+
+  const workers = Promise.all(Array.from({ length: PARALLEL_PEERS }, askNext)).then(() => {
+    if (fetcher.metadata === undefined) {
+      throw new Error(`Cannot fetch the metadata of ${link.infoHashHex}: no peer had it`);
+    }
+    return fetcher.metadata;
+  });
+  try {
+    return await Promise.race([finished, workers, deadline]);
+  } finally {
+    clearTimeout(timer);
+    for (const transport of open) closeQuietly(transport);
+    queue.length = 0;
+    workers.catch(() => {});
+    deadline.catch(() => {});
+  }
+}
+
+function closeQuietly(transport: ByteTransport): void {
+  try {
+    transport.close();
+  } catch {
+    // Already closed (a handshake timeout closes it).
+  }
+}
