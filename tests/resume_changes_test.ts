@@ -13,6 +13,7 @@ import {
   bytesOfPieces,
   type CcbtEvent,
   describeEvents,
+  downloadArgs,
   eventsOf,
   flipByte,
   lastProgress,
@@ -21,7 +22,6 @@ import {
   mtimesOf,
   piecesOfRange,
   startSeeder,
-  swarmArgs,
   waitForEvent,
   withTempDir,
 } from "./_helpers/resume.ts";
@@ -45,15 +45,7 @@ Deno.test("ccbt download after files were deleted, truncated and edited while st
     await using seeder = await startSeeder(fixture);
     const out = join(dir, "out");
     const state = join(dir, "state");
-    const args = [
-      "download",
-      fixture.torrentPath,
-      "-o",
-      out,
-      "--state-dir",
-      state,
-      ...swarmArgs([seeder.listenPort]),
-    ];
+    const args = downloadArgs(fixture.torrentPath, out, state, [seeder.listenPort]);
 
     const first = await runCcbt(args);
     equal(first.code, 0, first.stderr);
@@ -113,15 +105,7 @@ Deno.test("ccbt download after a file was edited while ccbt seeded it fetches th
     await using seeder = await startSeeder(fixture);
     const out = join(dir, "out");
     const state = join(dir, "state");
-    const args = [
-      "download",
-      fixture.torrentPath,
-      "-o",
-      out,
-      "--state-dir",
-      state,
-      ...swarmArgs([seeder.listenPort]),
-    ];
+    const args = downloadArgs(fixture.torrentPath, out, state, [seeder.listenPort]);
     const first = await runCcbt(args);
     equal(first.code, 0, first.stderr);
 

@@ -12,6 +12,7 @@ import { startLibtorrentSeeder } from "./_helpers/libtorrent.ts";
 import {
   type CcbtEvent,
   describeEvents,
+  downloadArgs,
   eventsOf,
   killAfter,
   killWhen,
@@ -48,15 +49,7 @@ Deno.test("ccbt download killed with kill -9 half-way fetches after a restart on
     });
     const out = join(dir, "out");
     const state = join(dir, "state");
-    const args = [
-      "download",
-      fixture.torrentPath,
-      "-o",
-      out,
-      "--state-dir",
-      state,
-      ...swarmArgs([seeder.port]),
-    ];
+    const args = downloadArgs(fixture.torrentPath, out, state, [seeder.port]);
 
     const first = await killWhen(
       startCcbt(args),
@@ -195,15 +188,7 @@ Deno.test("ccbt download killed with kill -9 again and again around its checkpoi
     });
     const out = join(dir, "out");
     const state = join(dir, "state");
-    const args = [
-      "download",
-      fixture.torrentPath,
-      "-o",
-      out,
-      "--state-dir",
-      state,
-      ...swarmArgs([seeder.port]),
-    ];
+    const args = downloadArgs(fixture.torrentPath, out, state, [seeder.port]);
 
     // A checkpoint (fdatasync, then one SQLite write) runs about 2 s after the download starts and every 2 s
     // after; these kills land just before, around and just after the first one of each run.

@@ -13,12 +13,12 @@ import { assertSameTree } from "./_helpers/files.ts";
 import {
   type CcbtEvent,
   describeEvents,
+  downloadArgs,
   lastProgress,
   listCheckpoints,
   makeTorrentFixture,
   mtimesOf,
   startSeeder,
-  swarmArgs,
   type TorrentFixture,
   withTempDir,
 } from "./_helpers/resume.ts";
@@ -58,15 +58,7 @@ async function assertRecovers(
     await using seeder = await startSeeder(fixture);
     const out = join(dir, "out");
     const state = join(dir, "state");
-    const args = [
-      "download",
-      fixture.torrentPath,
-      "-o",
-      out,
-      "--state-dir",
-      state,
-      ...swarmArgs([seeder.listenPort]),
-    ];
+    const args = downloadArgs(fixture.torrentPath, out, state, [seeder.listenPort]);
     const first = await runCcbt(args);
     equal(first.code, 0, first.stderr);
 

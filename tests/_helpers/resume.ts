@@ -198,6 +198,16 @@ export function swarmArgs(peerPorts: readonly number[]): string[] {
   return [...peers, "--port", "0", "--bind", "127.0.0.1", "--no-seed", "--json"];
 }
 
+/** `ccbt download` arguments for `torrentPath` into `out` with its state in `stateDir`, from `peerPorts`. */
+export function downloadArgs(
+  torrentPath: string,
+  out: string,
+  stateDir: string,
+  peerPorts: readonly number[],
+): string[] {
+  return ["download", torrentPath, "-o", out, "--state-dir", stateDir, ...swarmArgs(peerPorts)];
+}
+
 /** The NDJSON events a `ccbt --json` child printed on stdout so far (lines that are not JSON are skipped). */
 export function eventsOf(child: ManagedProcess): CcbtEvent[] {
   return child.lines.filter((l) => l.stream === "stdout").map((l) => parseEvent(l.text))
