@@ -69,6 +69,8 @@ export class PeerConnection {
   wasted = 0;
   /** Whether the fast extension is on for this connection (BEP 6). */
   readonly fast: boolean;
+  /** Whether the extension protocol is on for this connection (BEP 10). */
+  readonly extensions: boolean;
   /** Pieces the peer lets us request while it chokes us (BEP 6 allowed fast set). */
   readonly allowedFast: Set<number> = new Set();
 
@@ -97,6 +99,7 @@ export class PeerConnection {
     this.#decoder = options.decoder;
     this.#delegate = options.delegate;
     this.fast = options.fast ?? false;
+    this.extensions = options.extensions ?? false;
   }
 
   /** Whether the connection has closed. */
@@ -210,9 +213,17 @@ export class PeerConnection {
         return;
       case "port":
         return;
+      case "extended":
+        if (!this.extensions) {
+          throw new PeerProtocolError(
+            "unexpected_message",
+            "Peer sent an extended message without negotiating it",
+          );
+        }
+        this.#delegate.extendedMessage(this, message.id, message.payload);
+        return;
       default:
-        // Extension-protocol and v2 hash messages are only valid when both sides set the reserved bits (BEP 10,
-        // BEP 52); ccbt does not set them yet, so a peer sending them breaks the protocol.
+        // v2 hash messages are only valid when both sides set the v2 bit (BEP 52); ccbt does not set it yet.
         throw new PeerProtocolError("unexpected_message", `Peer sent ${message.type} without negotiating it`);
     }
   }
@@ -374,6 +385,13 @@ export class PeerConnection {
   /** Rejects a request when the fast extension is on (BEP 6); without it, dropped requests go unanswered. */
   #reject(index: number, begin: number, length: number): void {
     if (this.fast && !this.#closed) this.#writer.reject(index, begin, length);
+  }
+
+  /** Sends an extended message (BEP 10): `id` 0 is the extension handshake. */
+  sendExtended(id: number, payload: Uint8Array): void {
+    if (this.#closed) return;
+    this.#writer.extended(id, payload);
+    this.#scheduleFlush();
   }
 
   /** Sends `have` (BEP 3). */

@@ -53,6 +53,7 @@ function setup(pieceCount: number, fast = false) {
     afterMessages: () => {},
     peerClosed: (_, reason) => closed.push(reason),
     requestRejected: (_, index, begin, length) => rejected.push(`${index}:${begin}+${length}`),
+    extendedMessage: () => {},
   };
   const peer = new PeerConnection({
     transport,

@@ -15,6 +15,8 @@ export interface PeerDelegate {
   peerHas(peer: PeerConnection, index: number): void;
   /** The peer choked us: our outstanding requests to it are void, unless `peer.fast` (BEP 6: rejects follow). */
   peerChoked(peer: PeerConnection): void;
+  /** An extended message (BEP 10); `id` 0 is the extension handshake. Throw `PeerProtocolError` to drop the peer. */
+  extendedMessage(peer: PeerConnection, id: number, payload: Uint8Array): void;
   /** The peer will not serve a request (BEP 6 reject). */
   requestRejected(peer: PeerConnection, index: number, begin: number, length: number): void;
   /** The peer unchoked us. */
@@ -55,4 +57,6 @@ export interface PeerConnectionOptions {
   delegate: PeerDelegate;
   /** Whether both handshakes set the fast extension bit (BEP 6). */
   fast?: boolean;
+  /** Whether both handshakes set the extension protocol bit (BEP 10). */
+  extensions?: boolean;
 }

@@ -10,7 +10,10 @@ import type { Budget } from "./torrent_context.ts";
 /** Full-size buffers kept for reuse after the workers hand them back. */
 const SPARE_BUFFERS = 16;
 
-/** One torrent's piece buffers. */
+/**
+ * One torrent's piece buffers. A piece whose requests are all aborted (choke, timeout, disconnect) keeps its
+ * buffer, and the blocks already in it, until it is picked again and completed: the budget bounds how many exist.
+ */
 export class PieceBuffers {
   #budget: Budget;
   #pieceLength: number;

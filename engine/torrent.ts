@@ -12,11 +12,12 @@ import type { ByteTransport, PeerConnection, PeerDelegate } from "./peer_connect
 import { PiecePicker, requestQueueSize } from "./picker/mod.ts";
 import { TorrentAnnouncer } from "./torrent_announcer.ts";
 import type { TorrentStatus } from "./torrent_status.ts";
-import type { AnnounceEvent, PeerAddress } from "./tracker/mod.ts";
+import type { PeerAddress } from "./tracker/mod.ts";
 import type { Handshake, WireDecoder } from "./wire/mod.ts";
 import { PeerSet } from "./torrent_peers.ts";
 import type { TorrentContext, TorrentOptions } from "./torrent_context.ts";
 import { PieceBuffers } from "./piece_buffers.ts";
+import { TorrentExtensions } from "./peer_extensions.ts";
 import { type CheckpointState, type StartMode, TorrentData } from "./torrent_data.ts";
 
 /** Seconds between choker runs (BEP 3: every ten seconds). */
@@ -38,6 +39,7 @@ export class Torrent implements PeerDelegate {
   #state: TorrentState = "checking";
   #error: string | undefined;
   readonly #buffers: PieceBuffers;
+  readonly #extensions: TorrentExtensions;
   #verifiedBytes = 0;
   #downloaded = 0;
   #uploaded = 0;
@@ -64,12 +66,23 @@ export class Torrent implements PeerDelegate {
       alerts: ctx.alerts,
     });
     this.#buffers = new PieceBuffers(ctx.budget, pieceLength);
+    this.#extensions = new TorrentExtensions(options.info.infoBytes);
     this.#peers = new PeerSet(ctx, this, options.info);
     for (const peer of options.peers ?? []) this.#peers.addCandidate(peer);
     this.#announcer = new TorrentAnnouncer({
       tiers: options.info.announceList,
       announce: ctx.announce,
-      request: (event) => this.#announceRequest(event),
+      request: (event) => ({
+        infoHash: this.info.infoHash,
+        peerId: ctx.peerId,
+        port: ctx.listenPort(),
+        uploaded: this.#uploaded,
+        downloaded: this.#downloaded,
+        left: this.info.totalLength - this.#verifiedBytes,
+        event,
+        numwant: 50,
+        key: ctx.trackerKey,
+      }),
       alerts: ctx.alerts,
       infoHash: options.info.infoHashHex,
       onPeers: (peers) => {
@@ -243,8 +256,6 @@ export class Torrent implements PeerDelegate {
     this.#buffers.releaseAll();
   }
 
-  // --- PeerDelegate ---
-
   peerHas(peer: PeerConnection, index: number): void {
     if (index < 0) this.#picker.addAvailability(peer.bitfield);
     else this.#picker.incrementAvailability(index);
@@ -257,7 +268,11 @@ export class Torrent implements PeerDelegate {
 
   peerChoked(peer: PeerConnection): void {
     // BEP 6: with the fast extension a choke does not void requests; the peer rejects the ones it drops.
-    if (!peer.fast) this.#abortRequests(peer);
+    if (!peer.fast) this.#picker.abortPeer(peer.key);
+  }
+
+  extendedMessage(peer: PeerConnection, id: number, payload: Uint8Array): void {
+    this.#extensions.received(peer, id, payload);
   }
 
   requestRejected(peer: PeerConnection, index: number, begin: number): void {
@@ -317,7 +332,8 @@ export class Torrent implements PeerDelegate {
   }
 
   peerClosed(peer: PeerConnection, reason: string): void {
-    this.#abortRequests(peer);
+    this.#picker.abortPeer(peer.key);
+    this.#extensions.forget(peer);
     this.#picker.removeAvailability(peer.bitfield);
     this.#peers.remove(peer, reason);
     if (!this.#closed && this.#state !== "paused") this.#peers.connectMore();
@@ -326,10 +342,9 @@ export class Torrent implements PeerDelegate {
   /** Called by the peer set when a connection is set up. */
   peerReady(peer: PeerConnection): void {
     peer.sendBitfield(this.#picker.have);
+    if (peer.extensions) this.#extensions.handshake(peer);
     this.#rechoke(performance.now());
   }
-
-  // --- downloading ---
 
   #updateInterest(peer: PeerConnection): void {
     const interesting = this.#state === "downloading" &&
@@ -360,12 +375,6 @@ export class Torrent implements PeerDelegate {
       }
       peer.sendRequest(block.index, block.begin, block.length);
     }
-  }
-
-  #abortRequests(peer: PeerConnection): void {
-    // A piece whose requests are all aborted keeps its buffer (and any blocks already in it) until it is picked
-    // again and completed: the budget bounds how many such buffers exist.
-    this.#picker.abortPeer(peer.key);
   }
 
   #finishPiece(index: number): void {
@@ -459,7 +468,9 @@ export class Torrent implements PeerDelegate {
   #onTick(): void {
     const now = performance.now();
     for (const peer of this.#peers.connected()) {
-      if (peer.tick(now, this.#picker.requestsOf(peer.key)) === "request_timeout") this.#abortRequests(peer);
+      if (peer.tick(now, this.#picker.requestsOf(peer.key)) === "request_timeout") {
+        this.#picker.abortPeer(peer.key);
+      }
     }
     if (now - this.#lastRechoke >= RECHOKE_SECONDS * 1000) this.#rechoke(now);
     if (this.#data.checkpointDue(now)) this.#checkpointSoon();
@@ -472,20 +483,6 @@ export class Torrent implements PeerDelegate {
   #rechoke(now: number): void {
     this.#lastRechoke = now;
     this.#peers.rechoke(now, this.#picker.complete);
-  }
-
-  #announceRequest(event: AnnounceEvent) {
-    return {
-      infoHash: this.info.infoHash,
-      peerId: this.#ctx.peerId,
-      port: this.#ctx.listenPort(),
-      uploaded: this.#uploaded,
-      downloaded: this.#downloaded,
-      left: this.info.totalLength - this.#verifiedBytes,
-      event,
-      numwant: 50,
-      key: this.#ctx.trackerKey,
-    };
   }
 
   #setState(state: TorrentState): void {

@@ -11,7 +11,14 @@ import { type ByteTransport, readHandshake, writeAll } from "./peer_handshake.ts
 import { Choker } from "./picker/mod.ts";
 import type { TorrentContext } from "./torrent_context.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
-import { encodeHandshake, type Handshake, makeReserved, supportsFast, WireDecoder } from "./wire/mod.ts";
+import {
+  encodeHandshake,
+  type Handshake,
+  makeReserved,
+  supportsExtensionProtocol,
+  supportsFast,
+  WireDecoder,
+} from "./wire/mod.ts";
 
 /** Connection attempts to one address before it is given up. */
 const MAX_FAILURES = 5;
@@ -214,7 +221,7 @@ export class PeerSet {
 
   #ourHandshake(): Handshake {
     return {
-      reserved: makeReserved({ fast: true }),
+      reserved: makeReserved({ fast: true, extensionProtocol: true }),
       infoHash: this.#info.infoHash,
       peerId: this.#ctx.peerId,
     };
@@ -239,6 +246,7 @@ export class PeerSet {
       delegate: this.#owner,
       // Both sides set the bit (ours always is): BEP 6 is on.
       fast: supportsFast(handshake.reserved),
+      extensions: supportsExtensionProtocol(handshake.reserved),
     });
     this.#peers.set(key, peer);
     this.#ctx.connections.used++;
