@@ -5,6 +5,9 @@
  * @module
  */
 
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { STATE_DB_NAME, StateStore } from "./state_store.ts";
 import type { ProgressUpdate, TorrentRecord } from "./_state_types.ts";
 
 /** The info-hash of test record `i`: `i` in hex, zero-padded to 40 digits. */
@@ -67,4 +70,54 @@ export function testProgress(n: number, pieceCount: number, fileCount: number): 
     state: `state ${n}`,
     lastActiveAt: 1_800_000_000_000 + n,
   };
+}
+
+export async function withDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "ccbt_state_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+export function openClean(dir: string): StateStore {
+  const { store, warnings } = StateStore.open(dir);
+  assert.deepEqual(warnings, []);
+  return store;
+}
+
+/** Names in `dir` that start with `ccbt.db.corrupt-`. */
+export function asideFiles(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+    n.startsWith(`${STATE_DB_NAME}.corrupt-`)
+  )
+    .sort();
+}
+
+export function sql(path: string, statements: string): void {
+  const db = new DatabaseSync(path);
+  try {
+    db.exec(statements);
+  } finally {
+    db.close();
+  }
+}
+
+/** Opens the state dir expecting exactly one aside file and a warning mentioning `reason`; checks the store works. */
+export function expectKeptAside(dir: string, reason: RegExp): string {
+  const { store, warnings } = StateStore.open(dir);
+  try {
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0], reason);
+    assert.match(warnings[0], /kept aside as .*ccbt\.db\.corrupt-\d{8}T\d{6}/);
+    const aside = asideFiles(dir).filter((n) => !n.endsWith("-wal") && !n.endsWith("-shm"));
+    assert.equal(aside.length, 1);
+    assert.deepEqual(store.list(), []);
+    store.put(testRecord(1));
+    assert.deepEqual(store.get(testInfoHash(1)), stored(testRecord(1)));
+    return `${dir}/${aside[0]}`;
+  } finally {
+    store.close();
+  }
 }
