@@ -66,7 +66,12 @@ export class Torrent implements PeerDelegate {
       alerts: ctx.alerts,
     });
     this.#buffers = new PieceBuffers(ctx.budget, pieceLength);
-    this.#extensions = new TorrentExtensions(options.info.infoBytes);
+    this.#extensions = new TorrentExtensions({
+      infoBytes: options.info.infoBytes,
+      private: options.info.private,
+      onPeers: (peers) => this.#peers.learn(peers),
+      listenPort: ctx.listenPort,
+    });
     this.#peers = new PeerSet(ctx, this, options.info);
     for (const peer of options.peers ?? []) this.#peers.addCandidate(peer);
     this.#announcer = new TorrentAnnouncer({
@@ -85,10 +90,7 @@ export class Torrent implements PeerDelegate {
       }),
       alerts: ctx.alerts,
       infoHash: options.info.infoHashHex,
-      onPeers: (peers) => {
-        for (const peer of peers) this.#peers.addCandidate(peer);
-        this.#peers.connectMore();
-      },
+      onPeers: (peers) => this.#peers.learn(peers),
     });
     if (options.paused) this.#state = "paused";
   }
@@ -473,6 +475,7 @@ export class Torrent implements PeerDelegate {
       }
     }
     if (now - this.#lastRechoke >= RECHOKE_SECONDS * 1000) this.#rechoke(now);
+    this.#extensions.tick([...this.#peers.connected()], now);
     if (this.#data.checkpointDue(now)) this.#checkpointSoon();
     if (this.#state === "downloading" || this.#state === "seeding") {
       this.#fillAll();

@@ -128,6 +128,12 @@ export class PeerSet {
     });
   }
 
+  /** Remembers addresses from a tracker or a peer exchange and dials them within the limits. */
+  learn(peers: readonly PeerAddress[]): void {
+    for (const peer of peers) this.addCandidate(peer);
+    this.connectMore();
+  }
+
   /** Lets every known address that has not failed for good be dialled at once (after a pause or an error). */
   retryNow(): void {
     for (const candidate of this.#candidates.values()) {
