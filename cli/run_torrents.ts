@@ -38,6 +38,12 @@ export interface RunOptions {
   checkOnly?: boolean;
   /** Magnet URIs to fetch the metadata of, then run like the torrents (`ccbt magnet`). */
   magnets?: readonly string[];
+  /** Join the DHT (BEP 5). */
+  dht?: boolean;
+  /** UDP port of the DHT node. */
+  dhtPort?: number;
+  /** DHT nodes to bootstrap from. */
+  dhtBootstrap?: readonly PeerAddress[];
 }
 
 /**
@@ -51,6 +57,9 @@ export async function runTorrents(options: RunOptions): Promise<number> {
     hashBackend: options.hashBackend,
     stateDir: options.stateDir,
     listen: !options.checkOnly,
+    dht: options.dht && !options.checkOnly,
+    dhtPort: options.dhtPort,
+    dhtBootstrap: options.dhtBootstrap,
   });
   await session.start();
   const handles: TorrentHandle[] = [];

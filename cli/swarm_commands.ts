@@ -37,7 +37,10 @@ function withSwarmOptions(command: Command): Command {
     .option("--bind <address>", "address to listen on (default 0.0.0.0)")
     .option("--seed-ratio <r>", "stop seeding at this upload ratio", parsePositive)
     .option("--seed-time <seconds>", "stop seeding after this many seconds", parsePositive)
-    .option("--fresh", "discard the recorded state of the torrents and check their data again");
+    .option("--fresh", "discard the recorded state of the torrents and check their data again")
+    .option("--dht", "find peers through the DHT (BEP 5; private torrents never use it)")
+    .option("--dht-port <n>", "UDP port of the DHT node (0 = any)", parsePort)
+    .option("--dht-bootstrap <host:port>", "DHT node to bootstrap from (repeatable)", parsePeer);
 }
 
 /** Merges flags with config and environment into what `runTorrents` takes. */
@@ -67,6 +70,9 @@ async function runOptions(
     hashBackend: settings.hashBackend,
     stateDir: settings.stateDir,
     mode: run.checkOnly ? "recheck" : opts.fresh ? "fresh" : "resume",
+    dht: opts.dht === true,
+    dhtPort: opts.dhtPort,
+    dhtBootstrap: opts.dhtBootstrap,
   };
 }
 

@@ -11,6 +11,7 @@ import { fetchMagnetMetadata, torrentFromMetadata } from "./magnet_metadata.ts";
 import { type ByteTransport, readHandshake } from "./peer_handshake.ts";
 import type { DiskIo, HashBackend } from "./storage/disk_io.ts";
 import { StateStore, WorkerDiskIo } from "./storage/mod.ts";
+import { DhtNode } from "./dht/mod.ts";
 import { Torrent } from "./torrent.ts";
 import type { Budget, SwarmSettings, TorrentContext } from "./torrent_context.ts";
 import { TorrentHandle } from "./torrent_handle.ts";
@@ -52,6 +53,12 @@ export interface SessionOptions {
    * nothing is recorded and every start checks existing data.
    */
   stateDir?: string;
+  /** Join the DHT (BEP 5) to find peers without trackers; private torrents never use it (default false). */
+  dht?: boolean;
+  /** UDP port of the DHT node (default 0: any free port). */
+  dhtPort?: number;
+  /** DHT nodes to bootstrap from (`{ host, port }`, IP addresses). */
+  dhtBootstrap?: readonly PeerAddress[];
 }
 
 /** What to add: a .torrent's bytes or parsed metainfo, and where to save it. */
@@ -113,6 +120,7 @@ export class Session {
   #ownsDiskIo = false;
   #udp: UdpTrackerClient | undefined;
   #store: StateStore | undefined;
+  #dht: DhtNode | undefined;
   #listener: Deno.TcpListener | undefined;
   #incoming = new Set<ByteTransport>();
   #removing = new Set<Promise<void>>();
@@ -153,11 +161,30 @@ export class Session {
    * @throws {Deno.errors.NotCapable} When `--allow-net` does not cover the listen address.
    */
   start(): Promise<void> {
-    this.#started ??= Promise.resolve().then(() => this.#start());
+    this.#started ??= this.#start();
     return this.#started;
   }
 
-  #start(): void {
+  async #startDht(): Promise<void> {
+    const host = this.#options.listenHost ?? "0.0.0.0";
+    this.#dht = new DhtNode({
+      port: this.#options.dhtPort ?? 0,
+      host,
+      bootstrap: this.#options.dhtBootstrap,
+      // On loopback every node shares one address: count them by host and port, as in tests.
+      allowSameIp: host.startsWith("127."),
+    });
+    await this.#dht.start();
+    // Torrents look up peers as they start: fill the routing table first (a few seconds at most).
+    await this.#dht.bootstrap().catch(() => {});
+  }
+
+  /** The UDP port of the DHT node, or 0 when the DHT is off. */
+  get dhtPort(): number {
+    return this.#dht?.port ?? 0;
+  }
+
+  async #start(): Promise<void> {
     if (this.#options.stateDir !== undefined) {
       const { store, warnings } = StateStore.open(this.#options.stateDir);
       this.#store = store;
@@ -174,6 +201,7 @@ export class Session {
       });
       this.#ownsDiskIo = true;
     }
+    if (this.#options.dht) await this.#startDht();
     if (this.#options.listen !== false) {
       this.#listener = Deno.listen({
         hostname: this.#options.listenHost ?? "0.0.0.0",
@@ -217,8 +245,9 @@ export class Session {
   }
 
   /**
-   * Adds a magnet link (BEP 9): asks the link's trackers and `x.pe` peers (and `params.peers`) for the metadata,
-   * checks it against the info-hash, then adds the torrent as `addTorrent` does.
+   * Adds a magnet link (BEP 9): asks the link's `x.pe` peers, `params.peers`, and the peers its trackers and the
+   * DHT (when on) return for the metadata, checks it against the info-hash, then adds the torrent as
+   * `addTorrent` does.
    * @throws {MagnetError} When the link cannot be parsed.
    * @throws {Error} When no peer provides the metadata within `timeoutMs` (default 60 s).
    */
@@ -237,11 +266,12 @@ export class Session {
       numwant: 50,
       key: this.#trackerKey,
     };
-    await Promise.all(
-      link.trackers.map((url) =>
+    await Promise.all([
+      ...link.trackers.map((url) =>
         ctx.announce(url, request, { timeout: 10_000 }).then((reply) => peers.push(...reply.peers), () => {})
       ),
-    );
+      this.#dht?.getPeers(link.infoHash).then((found) => peers.push(...found), () => {}),
+    ]);
     const infoBytes = await fetchMagnetMetadata(link, peers, {
       peerId: this.#peerId,
       connect: ctx.connect,
@@ -290,6 +320,7 @@ export class Session {
     await Promise.allSettled([...this.#removing]);
     this.#torrents.clear();
     await this.#udp?.close();
+    await this.#dht?.close();
     if (this.#ownsDiskIo) await this.#diskIo?.close();
     this.#store?.close();
     this.#alerts.close();
@@ -315,6 +346,7 @@ export class Session {
       budget: this.#budget,
       connections: this.#connections,
       store: this.#store,
+      dht: this.#dht,
       connect: (peer, timeoutMs) => connectTcp(peer, timeoutMs),
     };
   }

@@ -18,6 +18,7 @@ import { PeerSet } from "./torrent_peers.ts";
 import type { TorrentContext, TorrentOptions } from "./torrent_context.ts";
 import { PieceBuffers } from "./piece_buffers.ts";
 import { TorrentExtensions } from "./peer_extensions.ts";
+import { TorrentDht } from "./torrent_dht.ts";
 import { type CheckpointState, type StartMode, TorrentData } from "./torrent_data.ts";
 
 /** Seconds between choker runs (BEP 3: every ten seconds). */
@@ -40,6 +41,7 @@ export class Torrent implements PeerDelegate {
   #error: string | undefined;
   readonly #buffers: PieceBuffers;
   readonly #extensions: TorrentExtensions;
+  readonly #dht: TorrentDht | undefined;
   #verifiedBytes = 0;
   #downloaded = 0;
   #uploaded = 0;
@@ -57,14 +59,7 @@ export class Torrent implements PeerDelegate {
     const { pieceCount, pieceLength, totalLength } = options.info;
     this.#picker = new PiecePicker({ pieceCount, pieceLength, totalLength });
     this.#mode = options.mode ?? "resume";
-    this.#data = new TorrentData({
-      info: options.info,
-      savePath: options.savePath,
-      metainfo: options.metainfo,
-      store: ctx.store,
-      diskIo: ctx.diskIo,
-      alerts: ctx.alerts,
-    });
+    this.#data = new TorrentData({ ...options, store: ctx.store, diskIo: ctx.diskIo, alerts: ctx.alerts });
     this.#buffers = new PieceBuffers(ctx.budget, pieceLength);
     this.#extensions = new TorrentExtensions({
       infoBytes: options.info.infoBytes,
@@ -92,17 +87,15 @@ export class Torrent implements PeerDelegate {
       infoHash: options.info.infoHashHex,
       onPeers: (peers) => this.#peers.learn(peers),
     });
+    if (ctx.dht !== undefined && !options.info.private) {
+      this.#dht = new TorrentDht(ctx.dht, options.info.infoHash, ctx.listenPort, (p) => this.#peers.learn(p));
+    }
     if (options.paused) this.#state = "paused";
   }
 
   /** Info-hash as 40 lowercase hex characters. */
   get infoHash(): string {
     return this.info.infoHashHex;
-  }
-
-  /** Current state. */
-  get state(): TorrentState {
-    return this.#state;
   }
 
   /** Whether every piece is verified. */
@@ -154,6 +147,7 @@ export class Torrent implements PeerDelegate {
     // Peers we dropped ourselves (pause, error) are worth dialling again at once.
     this.#peers.retryNow();
     this.#announcer.start();
+    this.#dht?.start();
     this.#peers.connectMore();
   }
 
@@ -246,6 +240,7 @@ export class Torrent implements PeerDelegate {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#tick);
+    this.#dht?.stop();
     this.#peers.closeAll("torrent closed", true);
     // Writes in flight still finish and count, so the last checkpoint records everything that reached the disk.
     await Promise.allSettled([...this.#writes]);

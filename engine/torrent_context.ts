@@ -8,6 +8,7 @@ import type { AlertQueue } from "./alerts.ts";
 import type { ByteTransport } from "./peer_connection.ts";
 import type { DiskIo } from "./storage/disk_io.ts";
 import type { StateStore } from "./storage/state_store.ts";
+import type { DhtClient } from "./torrent_dht.ts";
 import type { AnnounceFunction } from "./torrent_announcer.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
 import type { TorrentInfo } from "./metainfo/mod.ts";
@@ -57,6 +58,8 @@ export interface TorrentContext {
   readonly connections: Budget;
   /** The state store, when the session keeps state (DESIGN.md section 5). */
   readonly store?: StateStore;
+  /** The session's DHT node (BEP 5), when the DHT is on. */
+  readonly dht?: DhtClient;
   /** Opens a byte stream to a peer. */
   connect(peer: PeerAddress, timeoutMs: number): Promise<ByteTransport>;
 }
