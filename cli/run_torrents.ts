@@ -44,6 +44,8 @@ export interface RunOptions {
   dhtPort?: number;
   /** DHT nodes to bootstrap from. */
   dhtBootstrap?: readonly PeerAddress[];
+  /** Local service discovery (BEP 14). */
+  lsd?: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function runTorrents(options: RunOptions): Promise<number> {
     dht: options.dht && !options.checkOnly,
     dhtPort: options.dhtPort,
     dhtBootstrap: options.dhtBootstrap,
+    lsd: options.lsd && !options.checkOnly,
   });
   await session.start();
   const handles: TorrentHandle[] = [];

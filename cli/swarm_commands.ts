@@ -40,7 +40,8 @@ function withSwarmOptions(command: Command): Command {
     .option("--fresh", "discard the recorded state of the torrents and check their data again")
     .option("--dht", "find peers through the DHT (BEP 5; private torrents never use it)")
     .option("--dht-port <n>", "UDP port of the DHT node (0 = any)", parsePort)
-    .option("--dht-bootstrap <host:port>", "DHT node to bootstrap from (repeatable)", parsePeer);
+    .option("--dht-bootstrap <host:port>", "DHT node to bootstrap from (repeatable)", parsePeer)
+    .option("--lsd", "find peers on the local network (BEP 14 local service discovery)");
 }
 
 /** Merges flags with config and environment into what `runTorrents` takes. */
@@ -73,6 +74,7 @@ async function runOptions(
     dht: opts.dht === true,
     dhtPort: opts.dhtPort,
     dhtBootstrap: opts.dhtBootstrap,
+    lsd: opts.lsd === true,
   };
 }
 

@@ -12,6 +12,7 @@ import { type ByteTransport, readHandshake } from "./peer_handshake.ts";
 import type { DiskIo, HashBackend } from "./storage/disk_io.ts";
 import { StateStore, WorkerDiskIo } from "./storage/mod.ts";
 import { DhtNode } from "./dht/mod.ts";
+import { LsdService } from "./lsd/mod.ts";
 import { Torrent } from "./torrent.ts";
 import type { Budget, SwarmSettings, TorrentContext } from "./torrent_context.ts";
 import { TorrentHandle } from "./torrent_handle.ts";
@@ -59,6 +60,11 @@ export interface SessionOptions {
   dhtPort?: number;
   /** DHT nodes to bootstrap from (`{ host, port }`, IP addresses). */
   dhtBootstrap?: readonly PeerAddress[];
+  /**
+   * Local service discovery (BEP 14): announce public torrents on the LAN multicast group and connect to the
+   * peers heard there (default false). An object sets the group, UDP port and interface (tests use their own).
+   */
+  lsd?: boolean | { group?: string; port?: number; interface?: string; minAnnounceGap?: number };
 }
 
 /** What to add: a .torrent's bytes or parsed metainfo, and where to save it. */
@@ -121,6 +127,7 @@ export class Session {
   #udp: UdpTrackerClient | undefined;
   #store: StateStore | undefined;
   #dht: DhtNode | undefined;
+  #lsd: LsdService | undefined;
   #listener: Deno.TcpListener | undefined;
   #incoming = new Set<ByteTransport>();
   #removing = new Set<Promise<void>>();
@@ -179,6 +186,27 @@ export class Session {
     await this.#dht.bootstrap().catch(() => {});
   }
 
+  async #startLsd(): Promise<void> {
+    const settings = typeof this.#options.lsd === "object" ? this.#options.lsd : {};
+    this.#lsd = new LsdService({
+      port: this.listenPort,
+      group: settings.group,
+      lsdPort: settings.port,
+      interface: settings.interface,
+      minAnnounceGap: settings.minAnnounceGap,
+    });
+    this.#lsd.onPeer((infoHash, host, port) => {
+      const torrent = this.#torrents.get(infoHash);
+      if (torrent !== undefined && !torrent.info.private) torrent.addPeer({ host, port });
+    });
+    await this.#lsd.start();
+  }
+
+  /** The UDP port local service discovery listens on, or 0 when it is off. */
+  get lsdPort(): number {
+    return this.#lsd?.lsdPort ?? 0;
+  }
+
   /** The UDP port of the DHT node, or 0 when the DHT is off. */
   get dhtPort(): number {
     return this.#dht?.port ?? 0;
@@ -208,6 +236,7 @@ export class Session {
         port: this.#options.listenPort ?? 0,
       });
       this.#acceptLoop(this.#listener);
+      if (this.#options.lsd) await this.#startLsd();
     }
   }
 
@@ -240,7 +269,12 @@ export class Session {
       infoHash: info.infoHashHex,
       name: info.name,
     });
-    torrent.start();
+    torrent.start().then(() => {
+      // Announced on the LAN once it can take connections; BEP 27: private torrents use their trackers only.
+      if (!info.private && this.#torrents.get(info.infoHashHex) === torrent) {
+        this.#lsd?.announce([info.infoHashHex]);
+      }
+    });
     return new TorrentHandle(torrent);
   }
 
@@ -293,6 +327,7 @@ export class Session {
     const torrent = this.#torrents.get(infoHash);
     if (torrent === undefined) return;
     this.#torrents.delete(infoHash);
+    this.#lsd?.withdraw(infoHash);
     const closing = torrent.close();
     this.#removing.add(closing);
     await closing.finally(() => this.#removing.delete(closing));
@@ -321,6 +356,7 @@ export class Session {
     this.#torrents.clear();
     await this.#udp?.close();
     await this.#dht?.close();
+    await this.#lsd?.close();
     if (this.#ownsDiskIo) await this.#diskIo?.close();
     this.#store?.close();
     this.#alerts.close();
