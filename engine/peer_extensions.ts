@@ -9,6 +9,7 @@ import { PeerProtocolError } from "./errors.ts";
 import { MetadataServer } from "./metadata/mod.ts";
 import type { PeerConnection } from "./peer_connection.ts";
 import { PexState } from "./pex/mod.ts";
+import { addressOf } from "./torrent_peers.ts";
 import {
   decodeExtensionHandshake,
   decodePex,
@@ -72,10 +73,7 @@ export class TorrentExtensions {
     }
     if (id === UT_PEX_ID) {
       if (this.#options.private) return;
-      const host = peer.name.startsWith("[")
-        ? peer.name.slice(1, peer.name.indexOf("]"))
-        : peer.name.split(":")[0];
-      const peers = this.#pex.accept(peer.key, { host }, decodePex(payload), performance.now());
+      const peers = this.#pex.accept(peer.key, addressOf(peer.name), decodePex(payload), performance.now());
       if (peers.length > 0) this.#options.onPeers(peers);
       return;
     }
@@ -100,10 +98,8 @@ export class TorrentExtensions {
   tick(peers: readonly PeerConnection[], now: number): void {
     if (this.#options.private) return;
     const listening: (PexPeer & { key: number })[] = peers.filter((p) => !p.incoming).map((p) => {
-      const colon = p.name.lastIndexOf(":");
-      const host = p.name.slice(0, colon).replace(/^\[|\]$/g, "");
       const flags = PEX_FLAG_OUTGOING | (p.isSeed ? PEX_FLAG_SEED : 0);
-      return { key: p.key, host, port: Number(p.name.slice(colon + 1)), flags };
+      return { key: p.key, ...addressOf(p.name), flags };
     });
     for (const peer of peers) {
       const theirs = this.#theirIds.get(peer.key)?.pex ?? 0;

@@ -49,9 +49,14 @@ export function peerName(address: PeerAddress): string {
   return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
-/** The host part of a `host:port` name. */
+/** The address in a `host:port` name made by {@linkcode peerName} (IPv6 hosts come back without brackets). */
+export function addressOf(name: string): PeerAddress {
+  const colon = name.lastIndexOf(":");
+  return { host: name.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(name.slice(colon + 1)) };
+}
+
 function hostOf(name: string): string {
-  return name.startsWith("[") ? name.slice(1, name.indexOf("]")) : name.slice(0, name.lastIndexOf(":"));
+  return addressOf(name).host;
 }
 
 function isLoopback(host: string): boolean {

@@ -5,20 +5,11 @@
 
 import { equal } from "node:assert/strict";
 import { join } from "node:path";
-import { createTorrent, formatMagnet, Session, type TorrentHandle } from "../mod.ts";
+import { createTorrent, formatMagnet, Session } from "../mod.ts";
 import { runCcbt } from "./_helpers/ccbt.ts";
 import { DhtNode } from "../engine/dht/mod.ts";
 import { assertSameTree, makePayload } from "./_helpers/files.ts";
-
-async function waitForState(handle: TorrentHandle, state: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (handle.status().state !== state) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${state}: ${JSON.stringify(handle.status())}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { waitForStatus } from "./_helpers/hostile_session.ts";
 
 Deno.test("Session finds a seeder through the DHT alone (BEP 5) and downloads from it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccbt_dht_" });
@@ -32,11 +23,11 @@ Deno.test("Session finds a seeder through the DHT alone (BEP 5) and downloads fr
 
     await using seeder = new Session({ listenHost: "127.0.0.1", dht: true, dhtBootstrap: bootstrap });
     const seeding = await seeder.addTorrent({ torrent: bytes, savePath: data });
-    await waitForState(seeding, "seeding", 10_000);
+    await waitForStatus(seeding, (s) => s.state === "seeding", 10_000);
 
     await using leecher = new Session({ listenHost: "127.0.0.1", dht: true, dhtBootstrap: bootstrap });
     const leeching = await leecher.addTorrent({ torrent: bytes, savePath: join(dir, "leech") });
-    await waitForState(leeching, "seeding", 30_000);
+    await waitForStatus(leeching, (s) => s.state === "seeding", 30_000);
     equal(leeching.status().progress, 1);
     await assertSameTree(data, join(dir, "leech"));
   } finally {
@@ -62,7 +53,8 @@ Deno.test("ccbt magnet --dht fetches a magnet holding only the info-hash through
       dht: true,
       dhtBootstrap: [{ host: "127.0.0.1", port: router.port }],
     });
-    await waitForState(await seeder.addTorrent({ torrent: bytes, savePath: data }), "seeding", 10_000);
+    const seeding = await seeder.addTorrent({ torrent: bytes, savePath: data });
+    await waitForStatus(seeding, (s) => s.state === "seeding", 10_000);
 
     const magnet = formatMagnet({ infoHash: info.infoHash, trackers: [] });
     const out = join(dir, "out");

@@ -6,18 +6,9 @@
 
 import { equal } from "node:assert/strict";
 import { join } from "node:path";
-import { createTorrent, Session, type TorrentHandle } from "../mod.ts";
+import { createTorrent, Session } from "../mod.ts";
 import { assertSameTree, makePayload } from "./_helpers/files.ts";
-
-async function waitForState(handle: TorrentHandle, state: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (handle.status().state !== state) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${state}: ${JSON.stringify(handle.status())}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { waitForStatus } from "./_helpers/hostile_session.ts";
 
 Deno.test("Session finds a seeder on this machine through local service discovery (BEP 14)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccbt_lsd_" });
@@ -32,8 +23,8 @@ Deno.test("Session finds a seeder on this machine through local service discover
     await using leecher = new Session({ listenHost: "127.0.0.1", lsd: { ...lsd, port: seeder.lsdPort } });
     const leeching = await leecher.addTorrent({ torrent: bytes, savePath: join(dir, "leech") });
     const seeding = await seeder.addTorrent({ torrent: bytes, savePath: data });
-    await waitForState(seeding, "seeding", 10_000);
-    await waitForState(leeching, "seeding", 20_000);
+    await waitForStatus(seeding, (s) => s.state === "seeding", 10_000);
+    await waitForStatus(leeching, (s) => s.state === "seeding", 20_000);
     equal(leeching.status().progress, 1);
     await assertSameTree(data, join(dir, "leech"));
   } finally {

@@ -5,22 +5,10 @@
 
 import { equal, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { createTorrent, Session, type TorrentHandle } from "../mod.ts";
+import { createTorrent, Session } from "../mod.ts";
 import { InlineDiskIo } from "../engine/storage/mod.ts";
 import { assertSameTree, makePayload } from "./_helpers/files.ts";
-
-/** Waits until `handle.status()` satisfies `test`, failing after `timeoutMs`. */
-async function waitForStatus(
-  handle: TorrentHandle,
-  test: (s: ReturnType<TorrentHandle["status"]>) => boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test(handle.status())) {
-    if (Date.now() > deadline) throw new Error(`Timed out; last status: ${JSON.stringify(handle.status())}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { waitForStatus } from "./_helpers/hostile_session.ts";
 
 Deno.test("Session downloads a multi-file torrent with an odd last piece from another Session", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccbt_swarm_" });
