@@ -1,6 +1,6 @@
 /**
  * libtorrent 2.0 peers for interop tests, driven through `lt_peer.py` (python3-libtorrent, run with
- * Debian's `/usr/bin/python3`). Peers listen on 127.0.0.1 with DHT, LSD, UPnP, NAT-PMP and uTP off.
+ * Debian's `/usr/bin/python3`). Peers listen on 127.0.0.1 with LSD, UPnP, NAT-PMP and uTP off, and the DHT off unless asked for.
  *
  * @module
  */
@@ -62,6 +62,11 @@ export interface LibtorrentSeederOptions {
    * limits skip local peers; lets crash tests catch a download half-way.
    */
   uploadLimit?: number;
+  /**
+   * DHT nodes (`HOST:PORT`) to join (BEP 5): the seeder then runs libtorrent's DHT, waits for a non-empty
+   * routing table before it reports ready, and announces the torrent there every 2 s.
+   */
+  dhtNodes?: string[];
 }
 
 /** A running libtorrent seeder. */
@@ -145,6 +150,7 @@ export async function startLibtorrentSeeder(options: LibtorrentSeederOptions): P
   if (options.waitForTracker) args.push("--tracker-ok");
   if (options.seedMode) args.push("--seed-mode");
   if (options.uploadLimit !== undefined) args.push("--upload-limit", String(options.uploadLimit));
+  for (const node of options.dhtNodes ?? []) args.push("--dht-node", node);
   const peer = spawnLtPeer(args);
   const ready = await peer.waitForEvent(["listening"], options.readyTimeoutMs ?? 30_000);
   return {
@@ -205,6 +211,80 @@ export async function startLibtorrentLeecher(options: LibtorrentLeecherOptions):
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** A running libtorrent DHT node (BEP 5) with no torrents. */
+export interface LibtorrentDhtNode {
+  /** Its UDP port on 127.0.0.1 (libtorrent runs the DHT on its listen port). */
+  readonly port: number;
+  /** Size of its routing table at the last report (every 0.5 s). */
+  readonly nodes: number;
+  /** `HOST:PORT` of the peers announced to it so far (`announce_peer` queries it accepted). */
+  readonly announced: readonly string[];
+  /** Resolves once `test` holds for the node, checked at each report; rejects after `timeoutMs`. */
+  waitFor(test: (node: LibtorrentDhtNode) => boolean, what: string, timeoutMs: number): Promise<void>;
+  /** Recent output lines, for assertion messages. */
+  readonly output: string;
+  /** Stops the node and waits for it to exit. */
+  close(): Promise<void>;
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts a libtorrent session that is only a DHT node, on 127.0.0.1, with libtorrent's loopback restrictions
+ * lifted (several nodes per IP) and `nodes` added to its routing table as ordinary nodes.
+ *
+ * @param nodes `HOST:PORT` of DHT nodes to bootstrap from.
+ * @returns The running node; close it (or `await using`) when done.
+ * @throws {Error} If it cannot listen within 30 s.
+ */
+export async function startLibtorrentDhtNode(nodes: string[] = []): Promise<LibtorrentDhtNode> {
+  const args = ["dht", "--port", "0"];
+  for (const node of nodes) args.push("--dht-node", node);
+  const peer = spawnLtPeer(args);
+  const ready = await peer.waitForEvent(["listening"], 30_000);
+  let size = 0;
+  const announced: string[] = [];
+  const waiters = new Set<() => void>();
+  peer.onEvent = (event) => {
+    if (event.event === "dht") size = Number(event.nodes);
+    if (event.event === "dht_announce") announced.push(String(event.peer));
+    for (const check of waiters) check();
+  };
+  const node: LibtorrentDhtNode = {
+    port: Number(ready.port),
+    get nodes() {
+      return size;
+    },
+    announced,
+    waitFor(test, what, timeoutMs) {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(
+              `libtorrent DHT node on ${node.port}: no ${what} after ${timeoutMs} ms\n${node.output}`,
+            ),
+          );
+        }, timeoutMs);
+        const check = () => {
+          if (!test(node)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    get output() {
+      return peer.process.output;
+    },
+    close: () => peer.close(),
+    [Symbol.asyncDispose]: () => peer.close(),
+  };
+  return node;
 }
 
 /**

@@ -5,12 +5,17 @@ Run with Debian's /usr/bin/python3 (python3-libtorrent is installed for it only)
 Every subcommand prints one JSON object per line on stdout and nothing else:
 
   seed TORRENT DATA_DIR [--port N] [--connect HOST:PORT]... [--tracker-ok] [--seed-mode] [--upload-limit B]
+       [--dht-node HOST:PORT]...
       Checks DATA_DIR (or trusts it with --seed-mode), prints {"event":"listening","port":N,...} once it can
       serve every piece, then serves until SIGTERM/SIGINT (clean exit 0). --connect makes the seeder dial a
       peer (retried while not connected): Transmission 3 ignores 127.x peers from trackers but accepts
       incoming connections. --tracker-ok delays "listening" until a tracker announce succeeded.
       --upload-limit caps the torrent's upload at B bytes/s (per torrent: libtorrent's session-wide limits
-      skip local peers), so a test can catch a download half-way.
+      skip local peers), so a test can catch a download half-way. --dht-node turns the DHT on (see dht) and
+      announces the torrent there every 2 s; "listening" then waits for a non-empty routing table.
+  dht [--port N] [--dht-node HOST:PORT]...
+      A DHT node (BEP 5) and nothing else: prints {"event":"listening","port":N} (the UDP port of the DHT is the
+      listen port), then {"event":"dht","nodes":N} about every 0.5 s with the size of its routing table.
   leech TORRENT SAVE_DIR [--peer HOST:PORT]... [--port N] [--magnet URI] [--stay]
       Prints "listening", then {"event":"progress",...} about every 0.5 s, then {"event":"finished",...}
       when the torrent is seeding, and exits 0 (or keeps seeding with --stay). TORRENT is ignored ("-")
@@ -20,8 +25,12 @@ Every subcommand prints one JSON object per line on stdout and nothing else:
   infohash TORRENT
       Prints {"info_hash":HEX,...} (v1 info-hash, hex).
 
-Errors print {"event":"error","message":...} and exit 1. Peers listen on 127.0.0.1 only, with DHT, LSD,
-UPnP, NAT-PMP and uTP off and several connections per IP allowed, since every test peer is 127.0.0.1.
+Errors print {"event":"error","message":...} and exit 1. Peers listen on 127.0.0.1 only, with DHT (unless
+--dht-node is given), LSD, UPnP, NAT-PMP and uTP off and several connections per IP allowed, since every test
+peer is 127.0.0.1. With --dht-node the DHT runs with libtorrent's loopback restrictions lifted (several nodes per
+IP, no dark-internet filter, unverified node ids accepted) and the given nodes added as ordinary nodes, not
+routers: libtorrent keeps routers out of its routing table, so nodes that only know each other as routers never
+fill their tables.
 The process exits by itself when its parent dies, so a crashed test run leaves no peer behind.
 """
 
@@ -62,10 +71,17 @@ def parse_endpoint(text):
     return (host.strip("[]"), int(port))
 
 
-def make_session(port):
+DHT_ANNOUNCE_INTERVAL_S = 2.0
+
+
+def make_session(port, dht_nodes=(), dht=False):
     settings = {
         "listen_interfaces": "127.0.0.1:%d" % port,
-        "enable_dht": False,
+        "enable_dht": dht or bool(dht_nodes),
+        "dht_restrict_routing_ips": False,
+        "dht_restrict_search_ips": False,
+        "dht_prefer_verified_node_ids": False,
+        "dht_ignore_dark_internet": False,
         "enable_lsd": False,
         "enable_upnp": False,
         "enable_natpmp": False,
@@ -90,9 +106,12 @@ def make_session(port):
         | lt.alert_category.tracker
         | lt.alert_category.storage
         | lt.alert_category.connect
-        | lt.alert_category.peer,
+        | lt.alert_category.peer
+        | lt.alert_category.dht,
     }
     ses = lt.session(settings)
+    for node in dht_nodes:
+        ses.add_dht_node(parse_endpoint(node))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         ses.wait_for_alert(200)
@@ -118,6 +137,10 @@ def report_alert(a):
         emit({"event": "peer_disconnected", "peer": "%s:%d" % a.endpoint, "message": a.message()})
     elif isinstance(a, lt.metadata_received_alert):
         emit({"event": "metadata_received"})
+    elif isinstance(a, lt.dht_reply_alert):
+        emit({"event": "dht_reply", "peers": a.num_peers})
+    elif isinstance(a, lt.dht_announce_alert):
+        emit({"event": "dht_announce", "peer": "%s:%d" % (a.ip, a.port)})
     return a
 
 
@@ -149,7 +172,7 @@ def watch_parent():
 
 
 def cmd_seed(args):
-    ses = make_session(args.port)
+    ses = make_session(args.port, args.dht_node)
     atp = lt.add_torrent_params()
     atp.ti = lt.torrent_info(args.torrent)
     atp.save_path = args.data_dir
@@ -163,6 +186,9 @@ def cmd_seed(args):
     ready = False
     checked = False
     tracker_ok = not args.tracker_ok
+    dht_ok = not args.dht_node
+    dht_nodes = 0
+    last_dht_announce = 0.0
     last_connect = 0.0
     last_progress = 0.0
     while not stop_requested and not orphaned():
@@ -171,6 +197,8 @@ def cmd_seed(args):
             report_alert(a)
             if isinstance(a, lt.tracker_reply_alert):
                 tracker_ok = True
+            elif isinstance(a, lt.dht_stats_alert):
+                dht_nodes = sum(b["num_nodes"] for b in a.routing_table)
             elif isinstance(a, lt.torrent_checked_alert):
                 checked = True
         s = h.status()
@@ -186,7 +214,13 @@ def cmd_seed(args):
         if s.is_seeding and args.tracker_ok and not tracker_ok and now - last_connect >= RECONNECT_INTERVAL_S:
             last_connect = now
             h.force_reannounce()
-        if not ready and s.is_seeding and tracker_ok:
+        if s.is_seeding and args.dht_node and now - last_dht_announce >= DHT_ANNOUNCE_INTERVAL_S:
+            last_dht_announce = now
+            ses.post_dht_stats()
+            if dht_nodes > 0:
+                dht_ok = True
+                h.force_dht_announce()
+        if not ready and s.is_seeding and tracker_ok and dht_ok:
             ready = True
             emit({"event": "listening", "port": ses.listen_port(), "info_hash": str(atp.ti.info_hashes().v1)})
         if ready and now - last_progress >= PROGRESS_INTERVAL_S:
@@ -232,6 +266,24 @@ def cmd_leech(args):
             if not args.stay:
                 break
     ses.pause()
+
+
+def cmd_dht(args):
+    ses = make_session(args.port, args.dht_node, dht=True)
+    emit({"event": "listening", "port": ses.listen_port()})
+    orphaned = watch_parent()
+    last_stats = 0.0
+    while not stop_requested and not orphaned():
+        ses.wait_for_alert(100)
+        for a in ses.pop_alerts():
+            report_alert(a)
+            if isinstance(a, lt.dht_stats_alert):
+                emit({"event": "dht", "nodes": sum(b["num_nodes"] for b in a.routing_table)})
+        now = time.monotonic()
+        if now - last_stats >= PROGRESS_INTERVAL_S:
+            last_stats = now
+            ses.post_dht_stats()
+    emit({"event": "stopped"})
 
 
 def cmd_create(args):
@@ -288,7 +340,13 @@ def main():
     seed.add_argument("--tracker-ok", action="store_true")
     seed.add_argument("--seed-mode", action="store_true")
     seed.add_argument("--upload-limit", type=int, default=0, metavar="BYTES_PER_S")
+    seed.add_argument("--dht-node", action="append", default=[], metavar="HOST:PORT")
     seed.set_defaults(run=cmd_seed)
+
+    dht = sub.add_parser("dht")
+    dht.add_argument("--port", type=int, default=0)
+    dht.add_argument("--dht-node", action="append", default=[], metavar="HOST:PORT")
+    dht.set_defaults(run=cmd_dht)
 
     leech = sub.add_parser("leech")
     leech.add_argument("torrent")
