@@ -1,6 +1,7 @@
 /**
- * The file list of a v1 `info` dictionary (BEP 3, BEP 47 padding files): lengths, offsets, sanitised paths,
- * and deterministic renaming of paths that collide after sanitising (HOSTILE_INPUTS.md case 11).
+ * The file list of a v1 `info` dictionary (BEP 3, BEP 47 attributes), and what every file list ends with: lengths,
+ * offsets, sanitised paths, and deterministic renaming of paths that collide after sanitising (HOSTILE_INPUTS.md
+ * case 11).
  *
  * @module
  */
@@ -8,37 +9,41 @@
 import type { BencodeDict, BencodeValue } from "../bencode/mod.ts";
 import { MetainfoError } from "../errors.ts";
 import { MAX_FILE_COUNT, MAX_FILE_LENGTH, MAX_PATH_DEPTH } from "./limits.ts";
-import { sanitizeOrEmpty, withCounter } from "./_sanitize.ts";
+import { component, parseAttr, symlinkTarget } from "./_attributes.ts";
+import { withCounter } from "./_sanitize.ts";
 import { lenientText, strictText } from "./_text.ts";
 import type { TorrentFile } from "./types.ts";
 
-/** The files of a torrent and their total size. */
-export interface ParsedFiles {
-  files: TorrentFile[];
-  totalLength: number;
-  multiFile: boolean;
-}
-
-interface Draft {
+/** A file on its way into `TorrentInfo.files`. */
+export interface Draft {
+  /** Sanitised components, the torrent's directory name first for a multi-file torrent. */
   path: string[];
+  /** Size in bytes. */
   length: number;
   padding: boolean;
+  executable: boolean;
+  hidden: boolean;
+  symlinkPath?: string[];
+  piecesRoot?: Uint8Array;
+}
+
+/** The v1 files of a torrent and their total size. */
+export interface V1Files {
+  drafts: Draft[];
+  totalLength: number;
+  multiFile: boolean;
 }
 
 function bad(detail: string): never {
   throw new MetainfoError(`Cannot parse torrent: ${detail}`);
 }
 
-function fileLength(value: BencodeValue | undefined, what: string): number {
+/** A file length: an integer from 0 to 16 TiB. */
+export function fileLength(value: BencodeValue | undefined, what: string): number {
   if (typeof value !== "number") bad(`${what} has no integer length`);
   if (value < 0) bad(`${what} has negative length ${value}`);
   if (value > MAX_FILE_LENGTH) bad(`${what} is larger than 16 TiB (${value} bytes)`);
   return value;
-}
-
-function component(text: string): string {
-  const s = sanitizeOrEmpty(text);
-  return s === "" ? "_" : s;
 }
 
 /** The raw path texts of file `i`: `path.utf-8` when it is a valid list of valid UTF-8, else `path`. */
@@ -56,6 +61,20 @@ function rawPath(entry: BencodeDict, i: number): string[] {
     if (!(c instanceof Uint8Array)) bad(`file ${i} path has a component that is not a byte string`);
     return lenientText(c);
   });
+}
+
+/** A draft with the BEP 47 attributes of `entry` (a file entry, or the info dict of a single-file torrent). */
+export function draft(path: string[], length: number, entry: BencodeDict, prefix: readonly string[]): Draft {
+  const attr = parseAttr(entry.get("attr"));
+  const symlinkPath = attr.symlink ? symlinkTarget(entry, prefix) : undefined;
+  return {
+    path,
+    length,
+    padding: attr.padding,
+    executable: attr.executable,
+    hidden: attr.hidden,
+    ...(symlinkPath === undefined ? {} : { symlinkPath }),
+  };
 }
 
 /**
@@ -95,6 +114,30 @@ function dedupe(drafts: Draft[]): void {
 }
 
 /**
+ * Turns drafts, in data order, into frozen `TorrentFile`s: duplicate paths renamed, offsets summed. Optional
+ * fields appear only when set, so a plain v1 file is `{ path, length, offset }`.
+ */
+export function finishFiles(drafts: Draft[]): TorrentFile[] {
+  dedupe(drafts);
+  const files: TorrentFile[] = [];
+  let offset = 0;
+  for (const d of drafts) {
+    files.push(Object.freeze({
+      path: Object.freeze(d.path),
+      length: d.length,
+      offset,
+      ...(d.padding ? { padding: true } : {}),
+      ...(d.executable ? { executable: true } : {}),
+      ...(d.hidden ? { hidden: true } : {}),
+      ...(d.symlinkPath === undefined ? {} : { symlinkPath: Object.freeze(d.symlinkPath) }),
+      ...(d.piecesRoot === undefined ? {} : { piecesRoot: d.piecesRoot }),
+    }));
+    offset += d.length;
+  }
+  return files;
+}
+
+/**
  * Reads `files` (multi-file) or `length` (single file) from a v1 `info` dictionary. Like libtorrent, `files`
  * wins when both are present.
  *
@@ -103,13 +146,15 @@ function dedupe(drafts: Draft[]): void {
  * @param maxTotal Largest total size that can be valid, in bytes; checked while summing, before more work.
  * @throws {MetainfoError} On a missing or malformed length or path, or a cap exceeded.
  */
-export function parseFiles(info: BencodeDict, name: string, maxTotal: number): ParsedFiles {
+export function parseFiles(info: BencodeDict, name: string, maxTotal: number): V1Files {
   const list = info.get("files");
   if (list === undefined) {
     const length = fileLength(info.get("length"), "the torrent");
     if (length > maxTotal) bad(`total length ${length} needs more than the allowed number of pieces`);
-    const file = Object.freeze({ path: Object.freeze([name]), length, offset: 0 });
-    return { files: [file], totalLength: length, multiFile: false };
+    const single = draft([name], length, info, []);
+    // A lone padding file would never be written; the only file of a torrent is always real.
+    single.padding = false;
+    return { drafts: [single], totalLength: length, multiFile: false };
   }
   if (!Array.isArray(list)) bad("files is not a list");
   if (list.length === 0) bad("files is empty");
@@ -122,19 +167,7 @@ export function parseFiles(info: BencodeDict, name: string, maxTotal: number): P
     const length = fileLength(entry.get("length"), `file ${i}`);
     total += length;
     if (total > maxTotal) bad(`total length passes ${maxTotal} bytes at file ${i}`);
-    const attr = entry.get("attr");
-    const padding = attr instanceof Uint8Array && attr.includes(0x70);
-    drafts.push({ path: [name, ...rawPath(entry, i).map(component)], length, padding });
+    drafts.push(draft([name, ...rawPath(entry, i).map(component)], length, entry, [name]));
   }
-  dedupe(drafts);
-  const files: TorrentFile[] = [];
-  let offset = 0;
-  for (const draft of drafts) {
-    const file: TorrentFile = draft.padding
-      ? { path: Object.freeze(draft.path), length: draft.length, offset, padding: true }
-      : { path: Object.freeze(draft.path), length: draft.length, offset };
-    files.push(Object.freeze(file));
-    offset += draft.length;
-  }
-  return { files, totalLength: total, multiFile: true };
+  return { drafts, totalLength: total, multiFile: true };
 }

@@ -1,17 +1,42 @@
 /**
- * SHA-1 of every piece of a list of files read back to back (BEP 3), for torrent creation. Files are read in large
+ * Hashing the content of a new torrent in one pass over its files: SHA-1 pieces over the files read back to back
+ * (BEP 3, with BEP 47 padding for hybrids) and each file's SHA-256 Merkle tree (BEP 52). Files are read in large
  * positional chunks; the next chunk is read while the current one is hashed.
  *
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { type FileHandle, open } from "node:fs/promises";
 import { StorageError } from "../errors.ts";
+import { type FileMerkle, FileMerkleHasher } from "../merkle/mod.ts";
 import type { SourceFile } from "./_walk.ts";
 
-/** Bytes read per chunk (rounded to whole pieces, at least one piece). */
-const TARGET_CHUNK = 8 * 1024 * 1024;
+/** Bytes read per chunk. */
+const CHUNK = 8 * 1024 * 1024;
+const ZEROS = new Uint8Array(1024 * 1024);
+
+/** What to compute. */
+export interface HashPlan {
+  /** Bytes per piece. */
+  pieceLength: number;
+  /** Compute v1 SHA-1 piece hashes. */
+  v1: boolean;
+  /** Compute each file's v2 Merkle tree (needs a power-of-two piece length). */
+  v2: boolean;
+  /** Zero bytes that follow each file in the v1 piece stream (BEP 47 padding files); default none. */
+  padAfter?: readonly number[];
+  /** Called after each chunk with (hashed bytes, total bytes), padding not counted. */
+  onProgress?: (hashedBytes: number, totalBytes: number) => void;
+}
+
+/** What {@linkcode hashContent} computed. */
+export interface HashedContent {
+  /** v1: concatenated 20-byte SHA-1 piece digests; empty when not asked for. */
+  pieces: Uint8Array;
+  /** v2: one Merkle result per file, in order; empty when not asked for. */
+  merkle: FileMerkle[];
+}
 
 function storageError(op: string, path: string, error: unknown): StorageError {
   const code = (error as { code?: unknown })?.code;
@@ -24,111 +49,133 @@ function storageError(op: string, path: string, error: unknown): StorageError {
   );
 }
 
-/** Reads the files as one stream into caller buffers, one fill at a time. */
-class Reader {
-  #files: SourceFile[];
-  #index = 0;
-  #position = 0;
-  #handle: FileHandle | undefined;
+/** SHA-1 of consecutive `pieceLength`-byte pieces of a stream fed in arbitrary slices. */
+class PieceHasher {
+  #pieceLength: number;
+  #out: Uint8Array;
+  #count = 0;
+  #hash: Hash | undefined;
+  #fill = 0;
 
-  constructor(files: SourceFile[]) {
-    this.#files = files;
+  constructor(pieceLength: number, total: number) {
+    this.#pieceLength = pieceLength;
+    this.#out = new Uint8Array(Math.ceil(total / pieceLength) * 20);
   }
 
-  /** Fills `buffer` from the stream; returns the bytes filled (less than its size only at the end). */
-  async fill(buffer: Uint8Array): Promise<number> {
-    let filled = 0;
-    while (filled < buffer.length && this.#index < this.#files.length) {
-      const file = this.#files[this.#index];
-      const left = file.length - this.#position;
-      if (left === 0) {
-        await this.#next();
-        continue;
-      }
-      if (this.#handle === undefined) {
-        try {
-          this.#handle = await open(file.absolute, "r");
-        } catch (error) {
-          throw storageError("open", file.absolute, error);
-        }
-      }
-      const want = Math.min(left, buffer.length - filled);
-      let got: number;
-      try {
-        ({ bytesRead: got } = await this.#handle.read(buffer, filled, want, this.#position));
-      } catch (error) {
-        throw storageError("read", file.absolute, error);
-      }
-      if (got === 0) {
-        throw new StorageError(
-          "read",
-          file.absolute,
-          "",
-          `Cannot read ${file.absolute}: it shrank below ${file.length} bytes while being hashed`,
-        );
-      }
-      filled += got;
-      this.#position += got;
+  update(data: Uint8Array): void {
+    for (let at = 0; at < data.length;) {
+      const take = Math.min(data.length - at, this.#pieceLength - this.#fill);
+      (this.#hash ??= createHash("sha1")).update(data.subarray(at, at + take));
+      this.#fill += take;
+      at += take;
+      if (this.#fill === this.#pieceLength) this.#finishPiece();
     }
-    return filled;
   }
 
-  async #next(): Promise<void> {
-    await this.close();
-    this.#index++;
-    this.#position = 0;
+  zeros(count: number): void {
+    for (let left = count; left > 0; left -= ZEROS.length) {
+      this.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
+    }
   }
 
-  /** Closes the open file, if any. */
-  async close(): Promise<void> {
-    const handle = this.#handle;
-    this.#handle = undefined;
-    await handle?.close();
+  digest(): Uint8Array {
+    if (this.#fill > 0) this.#finishPiece();
+    if (this.#count * 20 !== this.#out.length) {
+      throw new Error(`Cannot hash pieces: hashed ${this.#count} of ${this.#out.length / 20}`);
+    }
+    return this.#out;
+  }
+
+  #finishPiece(): void {
+    this.#out.set(this.#hash!.digest(), this.#count * 20);
+    this.#count++;
+    this.#hash = undefined;
+    this.#fill = 0;
+  }
+}
+
+/** Reads `want` bytes at `position` into `buffer`, in as many reads as it takes; fewer only when the file ends. */
+async function readFull(
+  handle: FileHandle,
+  buffer: Uint8Array,
+  want: number,
+  position: number,
+  path: string,
+) {
+  let filled = 0;
+  while (filled < want) {
+    let got: number;
+    try {
+      ({ bytesRead: got } = await handle.read(buffer, filled, want - filled, position + filled));
+    } catch (error) {
+      throw storageError("read", path, error);
+    }
+    if (got === 0) {
+      throw new StorageError(
+        "read",
+        path,
+        "",
+        `Cannot read ${path}: it shrank below its size while being hashed`,
+      );
+    }
+    filled += got;
+  }
+  return buffer.subarray(0, want);
+}
+
+/** The file's bytes in chunks, the next chunk read while the caller hashes the current one. */
+async function* chunks(file: SourceFile, buffers: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  if (file.length === 0) return;
+  let handle: FileHandle;
+  try {
+    handle = await open(file.absolute, "r");
+  } catch (error) {
+    throw storageError("open", file.absolute, error);
+  }
+  let pending: Promise<Uint8Array> | undefined;
+  try {
+    const read = (turn: number, position: number) =>
+      readFull(handle, buffers[turn], Math.min(CHUNK, file.length - position), position, file.absolute);
+    pending = read(0, 0);
+    for (let position = 0, turn = 0; pending !== undefined; turn ^= 1) {
+      const chunk: Uint8Array = await pending;
+      position += chunk.length;
+      pending = position < file.length ? read(turn ^ 1, position) : undefined;
+      yield chunk;
+    }
+  } finally {
+    await pending?.catch(() => undefined);
+    await handle.close();
   }
 }
 
 /**
- * Hashes `files` as one byte stream cut into pieces of `pieceLength` bytes.
+ * Hashes `files` in order, once each, into v1 piece hashes and/or v2 Merkle trees.
  *
  * @param files Files in torrent order, with their lengths in bytes.
- * @param pieceLength Bytes per piece.
- * @param onProgress Called after each chunk with (hashed bytes, total bytes).
- * @returns The concatenated 20-byte SHA-1 digests.
+ * @param plan What to compute, the padding of the v1 stream, and the progress callback.
+ * @returns The v1 piece hashes and the v2 per-file hashes asked for.
  * @throws {StorageError} When a file cannot be opened or read, or is shorter than listed.
  */
-export async function hashPieces(
-  files: SourceFile[],
-  pieceLength: number,
-  onProgress?: (hashedBytes: number, totalBytes: number) => void,
-): Promise<Uint8Array> {
+export async function hashContent(files: readonly SourceFile[], plan: HashPlan): Promise<HashedContent> {
   const total = files.reduce((sum, f) => sum + f.length, 0);
-  const pieceCount = Math.ceil(total / pieceLength);
-  const hashes = new Uint8Array(pieceCount * 20);
-  const chunk = pieceLength * Math.max(1, Math.floor(TARGET_CHUNK / pieceLength));
-  const size = Math.min(chunk, pieceCount * pieceLength);
+  const padding = plan.padAfter?.reduce((sum, n) => sum + n, 0) ?? 0;
+  const pieces = plan.v1 ? new PieceHasher(plan.pieceLength, total + padding) : undefined;
+  const merkle: FileMerkle[] = [];
+  const largest = files.reduce((max, f) => Math.max(max, f.length), 0);
+  const size = Math.min(CHUNK, largest);
   const buffers = [new Uint8Array(size), new Uint8Array(size)];
-  const reader = new Reader(files);
-  let pending: Promise<number> | undefined = reader.fill(buffers[0]);
   let hashed = 0;
-  let piece = 0;
-  try {
-    for (let turn = 0; pending !== undefined; turn ^= 1) {
-      const filled: number = await pending;
-      pending = undefined;
-      if (filled === size && hashed + filled < total) pending = reader.fill(buffers[turn ^ 1]);
-      const buffer = buffers[turn];
-      for (let offset = 0; offset < filled; offset += pieceLength) {
-        const data = buffer.subarray(offset, Math.min(filled, offset + pieceLength));
-        hashes.set(createHash("sha1").update(data).digest(), piece * 20);
-        piece++;
-      }
-      hashed += filled;
-      onProgress?.(hashed, total);
+  for (const [i, file] of files.entries()) {
+    const tree = plan.v2 ? new FileMerkleHasher(plan.pieceLength) : undefined;
+    for await (const chunk of chunks(file, buffers)) {
+      pieces?.update(chunk);
+      tree?.update(chunk);
+      hashed += chunk.length;
+      plan.onProgress?.(hashed, total);
     }
-  } finally {
-    await pending?.catch(() => 0);
-    await reader.close();
+    pieces?.zeros(plan.padAfter?.[i] ?? 0);
+    if (tree !== undefined) merkle.push(tree.digest());
   }
-  if (piece !== pieceCount) throw new Error(`Cannot hash pieces: hashed ${piece} of ${pieceCount}`);
-  return hashes;
+  return { pieces: pieces?.digest() ?? new Uint8Array(0), merkle };
 }

@@ -14,6 +14,8 @@ export interface SourceFile {
   path: string[];
   /** Size in bytes when listed. */
   length: number;
+  /** Whether the owner may execute it (BEP 47 attribute `x`, as libtorrent records it). */
+  executable: boolean;
 }
 
 /** What {@link collectFiles} found. */
@@ -42,6 +44,10 @@ function comparePaths(a: SourceFile, b: SourceFile): number {
   return a.path.length - b.path.length;
 }
 
+function sizeAndMode(stat: Deno.FileInfo): { length: number; executable: boolean } {
+  return { length: stat.size, executable: ((stat.mode ?? 0) & 0o100) !== 0 };
+}
+
 function inside(root: string, target: string): boolean {
   return target === root || target.startsWith(root.endsWith(sep) ? root : root + sep);
 }
@@ -61,7 +67,7 @@ export async function collectFiles(path: string): Promise<Collected> {
   const root = await Deno.realPath(given);
   const stat = await Deno.stat(root);
   if (stat.isFile) {
-    return { name, multiFile: false, files: [{ absolute: root, path: [], length: stat.size }] };
+    return { name, multiFile: false, files: [{ absolute: root, path: [], ...sizeAndMode(stat) }] };
   }
   if (!stat.isDirectory) throw new Error(`Cannot create torrent: ${given} is not a file or directory`);
 
@@ -79,8 +85,8 @@ export async function collectFiles(path: string): Promise<Collected> {
       const info = entry.isSymlink ? await Deno.stat(target) : entry;
       const childPath = [...components, entry.name];
       if (info.isFile) {
-        const size = entry.isSymlink ? (info as Deno.FileInfo).size : (await Deno.stat(target)).size;
-        files.push({ absolute: target, path: childPath, length: size });
+        const stat = entry.isSymlink ? info as Deno.FileInfo : await Deno.stat(target);
+        files.push({ absolute: target, path: childPath, ...sizeAndMode(stat) });
       } else if (info.isDirectory) {
         // Every directory walked is a real path (the root is, and links are resolved), so `target` is real.
         if (ancestors.has(target)) {

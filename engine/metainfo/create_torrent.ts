@@ -1,5 +1,5 @@
 /**
- * Making a v1 .torrent (BEP 3) from a file or a directory.
+ * Making a .torrent from a file or a directory: v1 (BEP 3), v2-only or hybrid v1/v2 (BEP 52).
  *
  * @module
  */
@@ -15,19 +15,31 @@ import {
   MIN_PIECE_LENGTH,
 } from "./limits.ts";
 import { parseTorrent } from "./parse_torrent.ts";
-import { hashPieces } from "./_hash_pieces.ts";
+import { buildInfo, buildPieceLayers, padAfter, type TorrentVersion } from "./_build_info.ts";
+import { hashContent } from "./_hash_pieces.ts";
 import { collectFiles } from "./_walk.ts";
 import type { TorrentInfo } from "./types.ts";
 
+export type { TorrentVersion } from "./_build_info.ts";
+
 /** Options for {@link createTorrent}. */
 export interface CreateTorrentOptions {
+  /**
+   * Which hashes to write: `v1` (BEP 3 SHA-1 pieces, the default), `v2` (BEP 52 SHA-256 Merkle trees and
+   * `piece layers` only) or `hybrid` (both, with BEP 47 padding files in the v1 list so that every file starts on
+   * a piece boundary, as libtorrent writes them).
+   */
+  version?: TorrentVersion;
   /**
    * Tracker URLs (http, https or udp). A flat list puts each URL in its own tier, in order (the backup order
    * mktorrent uses for repeated `-a`); a list of lists gives the tiers (BEP 12). The first URL becomes `announce`;
    * `announce-list` is written when there is more than one URL.
    */
   trackers?: readonly (readonly string[])[] | readonly string[];
-  /** Bytes per piece: a multiple of 16 KiB from 16 KiB to 512 MiB. Default: `autoPieceLength(total)`. */
+  /**
+   * Bytes per piece, from 16 KiB to 512 MiB: a multiple of 16 KiB for v1, a power of two for v2 and hybrid
+   * (BEP 52). Default: `autoPieceLength(total)`, a power of two.
+   */
   pieceLength?: number;
   /** Set the BEP 27 private flag. Default `false`. */
   private?: boolean;
@@ -39,7 +51,7 @@ export interface CreateTorrentOptions {
   creationDate?: number;
   /** BEP 19 web seed URLs (http or https), written as `url-list`. */
   webSeeds?: readonly string[];
-  /** Called as hashing goes, with bytes hashed so far and total bytes. */
+  /** Called as hashing goes, with bytes hashed so far and total bytes (padding not counted). */
   onProgress?: (hashedBytes: number, totalBytes: number) => void;
 }
 
@@ -50,6 +62,8 @@ export interface CreatedTorrent {
   /** `parseTorrent(bytes)`. */
   info: TorrentInfo;
 }
+
+const VERSIONS: readonly TorrentVersion[] = ["v1", "v2", "hybrid"];
 
 function checkUrl(url: string, protocols: readonly string[], what: string): string {
   if (typeof url !== "string" || !URL.canParse(url) || !protocols.includes(new URL(url).protocol)) {
@@ -70,46 +84,59 @@ function trackerTiers(trackers: CreateTorrentOptions["trackers"]): string[][] {
     .filter((tier) => tier.length > 0);
 }
 
-function checkPieceLength(pieceLength: number): number {
-  if (
-    !Number.isSafeInteger(pieceLength) || pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH ||
-    pieceLength % MIN_PIECE_LENGTH !== 0
-  ) {
+function checkPieceLength(pieceLength: number, version: TorrentVersion): number {
+  const inRange = Number.isSafeInteger(pieceLength) && pieceLength >= MIN_PIECE_LENGTH &&
+    pieceLength <= MAX_PIECE_LENGTH;
+  if (version === "v1" && (!inRange || pieceLength % MIN_PIECE_LENGTH !== 0)) {
     throw new RangeError(
       `Cannot create torrent: piece length ${pieceLength} is not a multiple of 16 KiB from 16 KiB to 512 MiB`,
+    );
+  }
+  if (version !== "v1" && (!inRange || (pieceLength & (pieceLength - 1)) !== 0)) {
+    throw new RangeError(
+      `Cannot create torrent: piece length ${pieceLength} is not a power of two from 16 KiB to 512 MiB, ` +
+        `as BitTorrent v2 requires`,
     );
   }
   return pieceLength;
 }
 
 /**
- * Creates a v1 torrent (BEP 3) of a file or a directory. A directory is walked recursively, files are sorted by
- * path (UTF-8 byte order, component by component) and nothing is skipped; symbolic links are followed when they
- * point inside the directory. Pieces are hashed with SHA-1 (`node:crypto`) from large positional reads, pieces
- * spanning file boundaries. The name is the last component of `path`.
+ * Creates a torrent of a file or a directory: v1 (BEP 3) by default, or v2-only or hybrid (BEP 52). A directory is
+ * walked recursively, files are sorted by path (UTF-8 byte order, component by component, which is also the order
+ * of the v2 `file tree`) and nothing is skipped; symbolic links are followed when they point inside the directory.
+ * Files the owner may execute get the BEP 47 attribute `x`, as libtorrent gives them.
+ *
+ * Each file is read once, in large positional chunks, and hashed as it streams: SHA-1 pieces across file
+ * boundaries (v1; for hybrids the BEP 47 padding counts as zeros) and each file's SHA-256 Merkle tree from 16 KiB
+ * blocks (v2), so memory stays bounded whatever the size. Hashing runs on the calling thread with `node:crypto`.
+ * v2 and hybrid torrents get `piece layers` for every file larger than one piece. The same files and piece length
+ * give the same info-hashes as libtorrent's `create_torrent`.
  *
  * Note: `info.files` holds the sanitised paths `parseTorrent` gives; a name that sanitising changes (a trailing
  * dot, a Windows device name, ...) differs there from the name on disk.
  *
  * @param path A file or directory.
- * @param options Trackers, piece length, private flag, comment, creator, date, web seeds, progress callback.
+ * @param options Version, trackers, piece length, private flag, comment, creator, date, web seeds, progress.
  * @returns The .torrent bytes and their parse.
- * @throws {RangeError} For a bad option (URL, piece length, date), or when the content breaks a metainfo cap
- *   (empty, more than 2,097,152 pieces, 1,000,000 files, paths deeper than 100, a file over 16 TiB).
+ * @throws {RangeError} For a bad option (version, URL, piece length, date), or when the content breaks a metainfo
+ *   cap (empty, more than 2,097,152 pieces, 1,000,000 files, paths deeper than 100, a file over 16 TiB).
  * @throws {Error} When the path has no name, contains no files, holds a symbolic link pointing outside it or
  *   looping, or holds something that is not a regular file or directory.
  * @throws {StorageError} When a file cannot be read or shrinks while being hashed.
  *
- * @example Create and parse a torrent of one file
+ * @example Create and parse a hybrid torrent of one file
  * ```ts
  * import { createTorrent } from "./create_torrent.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.writeFile(`${dir}/hello.txt`, new TextEncoder().encode("hello"));
- * const { info } = await createTorrent(`${dir}/hello.txt`, { trackers: ["udp://127.0.0.1:6969"] });
+ * const { info } = await createTorrent(`${dir}/hello.txt`, { version: "hybrid", trackers: ["udp://127.0.0.1:6969"] });
+ * assert.equal(info.version, "hybrid");
  * assert.equal(info.name, "hello.txt");
  * assert.equal(info.totalLength, 5);
+ * assert.equal(info.infoHashV2Hex?.length, 64);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -117,6 +144,10 @@ export async function createTorrent(
   path: string,
   options: CreateTorrentOptions = {},
 ): Promise<CreatedTorrent> {
+  const version = options.version ?? "v1";
+  if (!VERSIONS.includes(version)) {
+    throw new RangeError(`Cannot create torrent: version ${JSON.stringify(version)} is not v1, v2 or hybrid`);
+  }
   const tiers = trackerTiers(options.trackers);
   const webSeeds = (options.webSeeds ?? []).map((url) => checkUrl(url, ["http:", "https:"], "web seed"));
   const creationDate = options.creationDate ?? Math.floor(Date.now() / 1000);
@@ -125,7 +156,7 @@ export async function createTorrent(
       `Cannot create torrent: creation date ${creationDate} is not a whole number of seconds`,
     );
   }
-  if (options.pieceLength !== undefined) checkPieceLength(options.pieceLength);
+  if (options.pieceLength !== undefined) checkPieceLength(options.pieceLength, version);
 
   const { name, multiFile, files } = await collectFiles(path);
   if (files.length > MAX_FILE_COUNT) {
@@ -145,31 +176,47 @@ export async function createTorrent(
   }
   if (total === 0) throw new RangeError(`Cannot create torrent: ${path} holds 0 bytes`);
   const pieceLength = options.pieceLength ?? autoPieceLength(total);
-  if (Math.ceil(total / pieceLength) > MAX_PIECE_COUNT) {
+  const pads = version === "hybrid" ? padAfter(files, pieceLength) : files.map(() => 0);
+  const span = total + pads.reduce((sum, n) => sum + n, 0);
+  const pieceCount = version === "v2"
+    ? files.reduce((n, f) => n + Math.ceil(f.length / pieceLength), 0)
+    : Math.ceil(span / pieceLength);
+  if (pieceCount > MAX_PIECE_COUNT) {
     throw new RangeError(
       `Cannot create torrent: ${total} bytes in pieces of ${pieceLength} makes more than ${MAX_PIECE_COUNT} pieces`,
     );
   }
 
-  const pieces = await hashPieces(files, pieceLength, options.onProgress);
-  const info: Record<string, Encodable | undefined> = {
+  const { pieces, merkle } = await hashContent(files, {
+    pieceLength,
+    v1: version !== "v2",
+    v2: version !== "v1",
+    padAfter: pads,
+    onProgress: options.onProgress,
+  });
+  const parts = {
+    version,
     name,
-    "piece length": pieceLength,
+    multiFile,
+    files,
+    pieceLength,
+    private: options.private === true,
     pieces,
-    private: options.private === true ? 1 : undefined,
-    ...(multiFile
-      ? { files: files.map((file) => ({ length: file.length, path: file.path })) }
-      : { length: files[0].length }),
+    merkle,
+    padAfter: pads,
   };
+  const layers = version === "v1" ? undefined : buildPieceLayers(parts);
   const urlCount = tiers.reduce((n, tier) => n + tier.length, 0);
-  const bytes = encode({
+  const root: Record<string, Encodable | undefined> = {
     announce: tiers.length > 0 ? tiers[0][0] : undefined,
     "announce-list": urlCount > 1 ? tiers : undefined,
     comment: options.comment,
     "created by": options.createdBy ?? "ccbt/0.1.0",
     "creation date": creationDate,
-    info,
+    info: buildInfo(parts),
+    "piece layers": layers,
     "url-list": webSeeds.length > 0 ? webSeeds : undefined,
-  });
+  };
+  const bytes = encode(root);
   return { bytes, info: parseTorrent(bytes) };
 }

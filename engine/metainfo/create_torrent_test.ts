@@ -200,3 +200,95 @@ Deno.test("createTorrent() checks its options before reading anything", async ()
   await assert.rejects(() => createTorrent(path, { creationDate: -1 }), RangeError);
   await assert.rejects(() => createTorrent(path, { creationDate: 1.5 }), RangeError);
 });
+
+// libtorrent's create_torrent for the same path and piece length; prints its v1 (or truncated v2) and v2 hashes.
+const LIBTORRENT_CREATE_V2 = `
+import libtorrent as lt, sys, os
+src, out, kind, piece_length = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+fs = lt.file_storage()
+lt.add_files(fs, src)
+ct = lt.create_torrent(fs, piece_length, flags=lt.create_torrent.v2_only if kind == "v2" else 0)
+lt.set_piece_hashes(ct, os.path.dirname(src))
+open(out, "wb").write(lt.bencode(ct.generate()))
+h = lt.torrent_info(out).info_hashes()
+print(str(h.v1) if h.has_v1() else "-", str(h.v2))
+`;
+
+Deno.test("createTorrent() writes v2 and hybrid torrents with libtorrent's info-hashes and piece layers", async () => {
+  const root = await tree({
+    "d/big.bin": random(100_003),
+    "d/one": random(1),
+    "d/sub/block": random(16_384),
+    "d/sub/empty": new Uint8Array(),
+    "d/sub/deeper/x.dat": random(70_001),
+    "d/tail.txt": random(33),
+  });
+  try {
+    await Deno.chmod(join(root, "d/one"), 0o755);
+    for (const version of ["v2", "hybrid"] as const) {
+      for (const pieceLength of [16_384, 65_536]) {
+        const progress: number[] = [];
+        const { bytes, info } = await createTorrent(join(root, "d"), {
+          version,
+          pieceLength,
+          creationDate: 1_700_000_000,
+          onProgress: (hashed) => progress.push(hashed),
+        });
+        assert.equal(info.version, version);
+        assert.equal(progress.at(-1), 100_003 + 1 + 16_384 + 70_001 + 33);
+        const path = join(root, `lt-${version}-${pieceLength}.torrent`);
+        const [v1, v2] =
+          (await python(LIBTORRENT_CREATE_V2, join(root, "d"), path, version, String(pieceLength)))
+            .trim().split(" ");
+        assert.equal(info.infoHashV2Hex, v2, `${version} ${pieceLength}`);
+        assert.equal(info.infoHashHex, version === "v2" ? v2.slice(0, 40) : v1);
+        const theirs = parseTorrent(await Deno.readFile(path));
+        assert.deepEqual(theirs.infoBytes, info.infoBytes);
+        assert.deepEqual(theirs.pieceLayers, info.pieceLayers);
+        assert.deepEqual(theirs.files, info.files);
+        assert.ok(info.files.some((f) => f.executable));
+        assert.deepEqual(parseTorrent(bytes), info);
+      }
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("createTorrent() writes a single-file v2 torrent without padding and with its piece layer", async () => {
+  const data = random(50_000);
+  const root = await tree({ "movie.mkv": data });
+  try {
+    const { info } = await createTorrent(join(root, "movie.mkv"), { version: "v2", pieceLength: 16_384 });
+    assert.deepEqual(info.files.map((f) => [f.path, f.length, f.offset]), [[["movie.mkv"], 50_000, 0]]);
+    assert.equal(info.pieceCount, 4);
+    assert.equal(info.pieceHashes.length, 0);
+    const root0 = info.files[0].piecesRoot!;
+    assert.equal(info.pieceLayers?.get(Buffer.from(root0).toString("hex"))?.length, 4 * 32);
+    const hybrid = await createTorrent(join(root, "movie.mkv"), { version: "hybrid", pieceLength: 16_384 });
+    assert.deepEqual(hybrid.info.files[0].piecesRoot, root0);
+    assert.deepEqual(hybrid.info.pieceHashes, expectedPieces([data], 16_384));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("createTorrent() needs a power-of-two piece length for v2 and hybrid", async () => {
+  const path = "/nonexistent/never-read";
+  for (const version of ["v2", "hybrid"] as const) {
+    for (const pieceLength of [49_152, 8192, 1024 ** 3]) {
+      await assert.rejects(() => createTorrent(path, { version, pieceLength }), /power of two/);
+    }
+  }
+  await assert.rejects(
+    () => createTorrent(path, { version: "v3" as "v2" }),
+    /version "v3" is not v1, v2 or hybrid/,
+  );
+  const root = await tree({ "f": random(10) });
+  try {
+    const { info } = await createTorrent(join(root, "f"), { pieceLength: 49_152 });
+    assert.equal(info.pieceLength, 49_152);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

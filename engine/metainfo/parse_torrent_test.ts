@@ -277,11 +277,11 @@ Deno.test("parseTorrent() reads tracker tiers and web seeds, dropping bad URLs",
 Deno.test("parseTorrent() handles versions, padding files and both length and files", () => {
   rejects(
     torrentBytes({ "meta version": 2, pieces: undefined, "file tree": {} }),
-    /BitTorrent v2-only torrents are not supported yet/,
+    /file tree holds no files/,
   );
   rejects(torrentBytes({ "meta version": 3 }), /unsupported meta version 3/);
-  const hybrid = parseTorrent(torrentBytes({ "meta version": 2, "file tree": {} }));
-  assert.equal(hybrid.totalLength, 20_000);
+  rejects(torrentBytes({ "meta version": 2, "file tree": {} }), /file tree holds no files/);
+  assert.equal(parseTorrent(torrentBytes({ "meta version": 1 })).version, "v1");
   const padded = parseTorrent(torrentBytes(multiFileInfo([
     { length: 100, path: ["a"] },
     { length: 16_284, path: [".pad", "16284"], attr: "p" },

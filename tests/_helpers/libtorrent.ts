@@ -39,6 +39,22 @@ export interface LtTorrentSummary {
   numPieces: number;
   /** Number of files (pad files included). */
   numFiles: number;
+  /** Every file as libtorrent lays it out, pad files included. */
+  files: LtFile[];
+}
+
+/** One file of a torrent as libtorrent sees it. */
+export interface LtFile {
+  /** Path with the torrent's directory first, `/`-separated. */
+  path: string;
+  /** Size in bytes. */
+  size: number;
+  /** Offset in the torrent's piece space, in bytes. */
+  offset: number;
+  /** Whether it is a BEP 47 padding file. */
+  pad: boolean;
+  /** v2 pieces root, 64 lowercase hex characters, or `null` (v1-only torrent, empty or pad file). */
+  root: string | null;
 }
 
 /** Options for {@linkcode startLibtorrentSeeder}. */
@@ -342,6 +358,18 @@ export async function libtorrentInfoHash(torrentPath: string): Promise<string> {
   return summary(await runOnce(["infohash", torrentPath], 30_000)).infoHash;
 }
 
+/**
+ * Reads a .torrent with libtorrent and returns how libtorrent sees it: both info-hashes, sizes, and every file
+ * with its offset and v2 pieces root.
+ *
+ * @param torrentPath The .torrent file.
+ * @returns libtorrent's summary of the torrent.
+ * @throws {Error} If libtorrent cannot parse the file.
+ */
+export async function libtorrentDescribe(torrentPath: string): Promise<LtTorrentSummary> {
+  return summary(await runOnce(["infohash", torrentPath], 30_000));
+}
+
 function kindFlag(kind: "v1" | "hybrid" | "v2"): string {
   return { v1: "v1-only", hybrid: "hybrid", v2: "v2-only" }[kind];
 }
@@ -355,6 +383,7 @@ function summary(event: LtEvent): LtTorrentSummary {
     pieceLength: Number(event.piece_length),
     numPieces: Number(event.num_pieces),
     numFiles: Number(event.num_files),
+    files: Array.isArray(event.files) ? event.files as LtFile[] : [],
   };
 }
 

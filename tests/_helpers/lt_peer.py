@@ -23,7 +23,8 @@ Every subcommand prints one JSON object per line on stdout and nothing else:
   create PATH OUT.torrent [--piece-length N] [--tracker URL]... [--v1-only | --hybrid | --v2-only]
       Writes a v1 torrent (default) and prints {"event":"created","info_hash":HEX,...}.
   infohash TORRENT
-      Prints {"info_hash":HEX,...} (v1 info-hash, hex).
+      Prints {"info_hash":HEX,"info_hash_v2":HEX|null,...,"files":[...]} (the info-hash used on the wire: v1,
+      or the truncated v2 for a v2-only torrent; each file with its path, size, offset, pad flag, v2 root).
 
 Errors print {"event":"error","message":...} and exit 1. Peers listen on 127.0.0.1 only, with DHT (unless
 --dht-node is given), LSD, UPnP, NAT-PMP and uTP off and several connections per IP allowed, since every test
@@ -321,6 +322,19 @@ def describe(ti):
         "piece_length": ti.piece_length(),
         "num_pieces": ti.num_pieces(),
         "num_files": ti.num_files(),
+        # Every file as libtorrent lays it out (pad files included), with its v2 pieces root (hex) or null.
+        "files": [describe_file(ti.files(), i) for i in range(ti.num_files())],
+    }
+
+
+def describe_file(fs, i):
+    root = fs.root(i)
+    return {
+        "path": fs.file_path(i),
+        "size": fs.file_size(i),
+        "offset": fs.file_offset(i),
+        "pad": bool(fs.file_flags(i) & lt.file_storage.flag_pad_file),
+        "root": None if root.is_all_zeros() else str(root),
     }
 
 
