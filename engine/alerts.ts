@@ -63,6 +63,18 @@ export type Alert =
   }
   | { type: "torrent_error"; category: "error"; time: number; infoHash: string; message: string }
   | { type: "state_warning"; category: "storage"; time: number; infoHash?: string; message: string }
+  | {
+    /** A magnet link's BEP 53 `so` named files the torrent does not have; they were ignored. */
+    type: "select_only_ignored";
+    category: "status";
+    time: number;
+    infoHash: string;
+    /** The indices at or beyond `fileCount`, ascending. */
+    indices: number[];
+    /** Files in the torrent. */
+    fileCount: number;
+    message: string;
+  }
   | { type: "listen_failed"; category: "error"; time: number; message: string }
   | { type: "alerts_dropped"; category: "error"; time: number; count: number };
 

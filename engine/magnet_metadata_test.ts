@@ -1,7 +1,7 @@
-import { deepEqual, equal } from "node:assert/strict";
-import { createTorrent } from "./metainfo/mod.ts";
+import { deepEqual, equal, match } from "node:assert/strict";
+import { createTorrent, parseMagnet } from "./metainfo/mod.ts";
 import { parseTorrent } from "./metainfo/mod.ts";
-import { torrentFromMetadata } from "./magnet_metadata.ts";
+import { magnetSelection, torrentFromMetadata } from "./magnet_metadata.ts";
 
 Deno.test("torrentFromMetadata() keeps the info bytes, so the info-hash, and adds the magnet's trackers as tiers", async () => {
   const dir = await Deno.makeTempDir();
@@ -15,6 +15,33 @@ Deno.test("torrentFromMetadata() keeps the info bytes, so the info-hash, and add
     const tracked = parseTorrent(torrentFromMetadata(info.infoBytes, trackers));
     equal(tracked.infoHashHex, info.infoHashHex);
     deepEqual(tracked.announceList, [[trackers[0]], [trackers[1]]]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("magnetSelection() wants the so= files, and ignores indices past the file count with a warning", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/d`);
+    for (const name of ["a", "b", "c"]) await Deno.writeFile(`${dir}/d/${name}`, new Uint8Array(100));
+    const { info } = await createTorrent(`${dir}/d`, { pieceLength: 16384 });
+    const torrent = torrentFromMetadata(info.infoBytes, []);
+    const hex = info.infoHashHex;
+    deepEqual(magnetSelection(parseMagnet(`magnet:?xt=urn:btih:${hex}`), torrent), {});
+    deepEqual(magnetSelection(parseMagnet(`magnet:?xt=urn:btih:${hex}&so=0,2`), torrent), {
+      priorities: [4, 0, 4],
+    });
+    const past = magnetSelection(parseMagnet(`magnet:?xt=urn:btih:${hex}&so=1,3-4`), torrent);
+    deepEqual(past.priorities, [0, 4, 0]);
+    equal(past.warning?.type, "select_only_ignored");
+    if (past.warning?.type !== "select_only_ignored") throw new Error("unreachable");
+    deepEqual(past.warning.indices, [3, 4]);
+    equal(past.warning.fileCount, 3);
+    match(
+      past.warning.message,
+      /Ignoring so= file indices 3,4 of [0-9a-f]{40}: the torrent has 3 files \(0\.\.2\)/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -11,7 +11,7 @@ import type { TorrentInfo } from "./metainfo/mod.ts";
 import type { ByteTransport, PeerConnection, PeerDelegate } from "./peer_connection.ts";
 import { PiecePicker, requestQueueSize } from "./picker/mod.ts";
 import { TorrentAnnouncer } from "./torrent_announcer.ts";
-import type { TorrentStatus } from "./torrent_status.ts";
+import { statusOf, type TorrentStatus } from "./torrent_status.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
 import type { Handshake, WireDecoder } from "./wire/mod.ts";
 import { PeerSet } from "./torrent_peers.ts";
@@ -20,6 +20,7 @@ import { PieceBuffers } from "./piece_buffers.ts";
 import { TorrentExtensions } from "./peer_extensions.ts";
 import { TorrentDht } from "./torrent_dht.ts";
 import { type CheckpointState, type StartMode, TorrentData } from "./torrent_data.ts";
+import { TorrentFiles } from "./torrent_files.ts";
 
 /** Seconds between choker runs (BEP 3: every ten seconds). */
 const RECHOKE_SECONDS = 10;
@@ -32,6 +33,8 @@ export class Torrent implements PeerDelegate {
   readonly savePath: string;
   readonly #ctx: TorrentContext;
   #picker: PiecePicker;
+  /** The file selection (priorities) and the verified-byte counts over it. */
+  readonly files: TorrentFiles;
   readonly #data: TorrentData;
   #mode: StartMode;
   #writes = new Set<Promise<void>>();
@@ -42,7 +45,6 @@ export class Torrent implements PeerDelegate {
   readonly #buffers: PieceBuffers;
   readonly #extensions: TorrentExtensions;
   readonly #dht: TorrentDht | undefined;
-  #verifiedBytes = 0;
   #downloaded = 0;
   #uploaded = 0;
   #wasted = 0;
@@ -50,20 +52,37 @@ export class Torrent implements PeerDelegate {
   #tick: ReturnType<typeof setInterval> | undefined;
   #lastRechoke = 0;
   #closed = false;
-  #startedComplete = false;
+  /** Whether `event=completed` needs no sending: sent already, or every piece was had at start. */
+  #completedSent = false;
 
-  constructor(ctx: TorrentContext, options: TorrentOptions) {
+  /** `filePriorities`: one per file, 0 (skip) to 7, set by the caller; else recorded ones, else all wanted. */
+  constructor(ctx: TorrentContext, options: TorrentOptions & { filePriorities?: readonly number[] }) {
     this.#ctx = ctx;
     this.info = options.info;
     this.savePath = options.savePath;
     const { pieceCount, pieceLength, totalLength } = options.info;
     this.#picker = new PiecePicker({ pieceCount, pieceLength, totalLength });
     this.#mode = options.mode ?? "resume";
-    this.#data = new TorrentData({ ...options, store: ctx.store, diskIo: ctx.diskIo, alerts: ctx.alerts });
+    this.#data = new TorrentData({
+      ...options,
+      store: ctx.store,
+      diskIo: ctx.diskIo,
+      alerts: ctx.alerts,
+      snapshot: () => this.#snapshot(),
+      fileWanted: (i) => this.files.fileWanted(i),
+      onDataLost: (pieces) => this.files.lose(pieces),
+    });
+    this.files = new TorrentFiles(options.info, {
+      priorities: options.filePriorities,
+      data: this.#data,
+      onChange: () => this.#wantChanged(),
+      onError: (error) => this.#fail(error),
+    });
     this.#buffers = new PieceBuffers(ctx.budget, pieceLength);
     this.#extensions = new TorrentExtensions({
       infoBytes: options.info.infoBytes,
       private: options.info.private,
+      pex: ctx.settings.pex,
       onPeers: (peers) => this.#peers.learn(peers),
       listenPort: ctx.listenPort,
     });
@@ -78,7 +97,8 @@ export class Torrent implements PeerDelegate {
         port: ctx.listenPort(),
         uploaded: this.#uploaded,
         downloaded: this.#downloaded,
-        left: this.info.totalLength - this.#verifiedBytes,
+        // Every missing piece counts, wanted or not: a partial selection is never reported as complete.
+        left: this.info.totalLength - this.files.verifiedBytes,
         event,
         numwant: 50,
         key: ctx.trackerKey,
@@ -98,9 +118,16 @@ export class Torrent implements PeerDelegate {
     return this.info.infoHashHex;
   }
 
-  /** Whether every piece is verified. */
+  /** Whether every piece is verified (wanted or not). */
   get complete(): boolean {
-    return this.#picker.complete;
+    return this.files.allVerified;
+  }
+
+  /** What is wanted or had changed: a finished torrent downloads again, or finishes; peers hear our interest. */
+  #wantChanged(): void {
+    if (this.#state === "seeding" && !this.#picker.complete) this.#setState("downloading");
+    else if (this.#state === "downloading" && this.#picker.complete) this.#finished();
+    for (const peer of this.#peers.connected()) this.#updateInterest(peer);
   }
 
   /**
@@ -111,25 +138,26 @@ export class Torrent implements PeerDelegate {
     const { pieceCount, pieceLength, totalLength } = this.info;
     this.#picker = new PiecePicker({ pieceCount, pieceLength, totalLength });
     this.#buffers.releaseAll();
-    this.#verifiedBytes = 0;
     this.#error = undefined;
     const paused = this.#state === "paused";
     this.#setState("checking");
     try {
+      this.files.attach(this.#picker);
       await this.#data.openStorage();
       const plan = await this.#data.plan(this.#mode);
       this.#mode = "resume";
-      for (const index of plan.trusted.indices()) this.#markHave(index);
-      await this.#data.check(plan.check, (index) => this.#markHave(index), () => this.#closed);
+      await this.files.adopt(plan.filePriorities);
+      for (const index of plan.trusted.indices()) this.files.markHave(index);
+      await this.#data.check(plan.check, (index) => this.files.markHave(index), () => this.#closed);
       if (this.#closed) return;
       // Record what the check found; with nothing checked, the record already says it all.
-      if (plan.check.length > 0) await this.#checkpoint();
+      if (plan.check.length > 0) await this.#data.checkpoint();
     } catch (error) {
       this.#fail(error);
       return;
     }
     if (this.#closed) return;
-    this.#startedComplete = this.#picker.complete;
+    this.#completedSent = this.files.allVerified;
     this.#alert({
       type: "torrent_checked",
       category: "status",
@@ -149,21 +177,6 @@ export class Torrent implements PeerDelegate {
     this.#announcer.start();
     this.#dht?.start();
     this.#peers.connectMore();
-  }
-
-  #markHave(index: number): void {
-    if (this.#picker.have.has(index)) return;
-    this.#picker.setHave(index);
-    this.#verifiedBytes += this.#picker.pieceSize(index);
-  }
-
-  /** Makes finished writes durable and records them; the torrent fails when a file lost verified data. */
-  #checkpoint(): Promise<void> {
-    return this.#data.checkpoint(() => this.#snapshot());
-  }
-
-  #checkpointSoon(): void {
-    this.#checkpoint().catch((error) => this.#fail(error));
   }
 
   /** Adds a peer address to connect to (e.g. `--peer`). */
@@ -209,29 +222,18 @@ export class Torrent implements PeerDelegate {
   /** A frozen snapshot of the torrent's state. */
   status(): TorrentStatus {
     const now = performance.now();
-    const { downloadRate, uploadRate, seeds } = this.#peers.rates(now);
-    const left = this.info.totalLength - this.#verifiedBytes;
-    return Object.freeze({
-      infoHash: this.infoHash,
-      name: this.info.name,
-      state: this.#state,
-      progress: this.info.totalLength === 0 ? 1 : this.#verifiedBytes / this.info.totalLength,
-      checkProgress: this.#state === "checking" ? this.#data.checkProgress : 1,
-      totalLength: this.info.totalLength,
-      verifiedBytes: this.#verifiedBytes,
-      piecesHave: this.#picker.have.count,
-      pieceCount: this.info.pieceCount,
-      downloadRate,
-      uploadRate,
-      downloaded: this.#downloaded,
-      uploaded: this.#uploaded,
-      wasted: this.#wasted,
-      peers: this.#peers.size,
-      seeds,
-      eta: left === 0 || downloadRate < 1 ? null : Math.ceil(left / downloadRate),
-      seedingSeconds: this.#finishedAt === null ? null : (now - this.#finishedAt) / 1000,
-      error: this.#error,
+    return statusOf({
+      info: this.info,
       savePath: this.savePath,
+      state: this.#state,
+      error: this.#error,
+      checkProgress: this.#data.checkProgress,
+      bytes: this.files,
+      piecesHave: this.#picker.have.count,
+      peers: this.#peers.size,
+      rates: this.#peers.rates(now),
+      counters: { downloaded: this.#downloaded, uploaded: this.#uploaded, wasted: this.#wasted },
+      seedingSeconds: this.#finishedAt === null ? null : (now - this.#finishedAt) / 1000,
     });
   }
 
@@ -245,7 +247,7 @@ export class Torrent implements PeerDelegate {
     // Writes in flight still finish and count, so the last checkpoint records everything that reached the disk.
     await Promise.allSettled([...this.#writes]);
     if (this.#data.storageId >= 0 && this.#state !== "checking" && this.#state !== "error") {
-      await this.#checkpoint().catch((error) => this.#fail(error));
+      await this.#data.checkpoint().catch((error) => this.#fail(error));
     }
     await this.#data.idle();
     await this.#announcer.stop();
@@ -256,7 +258,8 @@ export class Torrent implements PeerDelegate {
   peerHas(peer: PeerConnection, index: number): void {
     if (index < 0) this.#picker.addAvailability(peer.bitfield);
     else this.#picker.incrementAvailability(index);
-    if (this.#picker.complete && peer.isSeed) {
+    // A torrent finished with files left out keeps its seeds: changing the selection needs them again.
+    if (this.complete && peer.isSeed) {
       peer.close("both seeds");
       return;
     }
@@ -396,9 +399,8 @@ export class Torrent implements PeerDelegate {
   }
 
   #pieceVerified(index: number): void {
-    this.#picker.pieceVerified(index);
+    this.files.markHave(index);
     this.#data.markDirty();
-    this.#verifiedBytes += this.#picker.pieceSize(index);
     this.#alert({ type: "piece_finished", category: "progress", infoHash: this.infoHash, piece: index });
     for (const peer of this.#peers.connected()) {
       peer.sendHave(index);
@@ -409,10 +411,10 @@ export class Torrent implements PeerDelegate {
     if (this.#picker.complete && this.#state === "downloading") this.#finished();
   }
 
-  /** Every piece is verified: finished once the data is durable and every file still holds it. */
+  /** Every wanted piece is verified: finished once durable; trackers hear `completed` once every piece is. */
   async #finished(): Promise<void> {
     try {
-      await this.#checkpoint();
+      await this.#data.checkpoint();
     } catch (error) {
       this.#fail(error);
       return;
@@ -421,7 +423,9 @@ export class Torrent implements PeerDelegate {
     this.#finishedAt = performance.now();
     this.#setState("seeding");
     this.#alert({ type: "torrent_finished", category: "status", infoHash: this.infoHash });
-    if (!this.#startedComplete) this.#announcer.completed();
+    if (!this.complete) return;
+    if (!this.#completedSent) this.#announcer.completed();
+    this.#completedSent = true;
     for (const peer of this.#peers.connected()) {
       if (peer.isSeed) peer.close("both seeds");
     }
@@ -443,7 +447,7 @@ export class Torrent implements PeerDelegate {
     this.#setState("error");
     this.#alert({ type: "torrent_error", category: "error", infoHash: this.infoHash, message: this.#error });
     this.#peers.closeAll("torrent error");
-    this.#data.recordFailure(() => this.#snapshot());
+    this.#data.recordFailure();
   }
 
   #snapshot(): CheckpointState {
@@ -454,7 +458,7 @@ export class Torrent implements PeerDelegate {
       downloaded: this.#downloaded,
       state: this.#state,
       error: this.#error,
-      complete: this.#picker.complete,
+      complete: this.complete,
     };
   }
 
@@ -471,7 +475,7 @@ export class Torrent implements PeerDelegate {
     }
     if (now - this.#lastRechoke >= RECHOKE_SECONDS * 1000) this.#rechoke(now);
     this.#extensions.tick([...this.#peers.connected()], now);
-    if (this.#data.checkpointDue(now)) this.#checkpointSoon();
+    if (this.#data.checkpointDue(now)) this.#data.checkpoint().catch((error) => this.#fail(error));
     if (this.#state === "downloading" || this.#state === "seeding") {
       this.#fillAll();
       this.#peers.connectMore();

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import type { AlertQueue } from "./alerts.ts";
 import { StorageError } from "./errors.ts";
 import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
@@ -12,7 +13,14 @@ import { checkRealPathInside } from "./storage/check_real_path.ts";
 import type { DiskIo, StorageFile } from "./storage/disk_io.ts";
 import { Bitfield } from "./picker/bitfield.ts";
 import type { FileStamp, StateStore, TorrentRecord } from "./storage/state_store.ts";
-import { filePieces, lostData, planResume, type ResumePlan, stampFiles } from "./torrent_resume.ts";
+import {
+  filePieces,
+  lostData,
+  piecesLost,
+  planResume,
+  type ResumePlan,
+  stampFiles,
+} from "./torrent_resume.ts";
 
 /** How a torrent treats recorded state when it starts. */
 export type StartMode = "resume" | "recheck" | "fresh";
@@ -35,6 +43,12 @@ export interface CheckpointState {
   complete: boolean;
 }
 
+/** What a start decided: the resume plan, and the file priorities to use. */
+export interface StartPlan extends ResumePlan {
+  /** The caller's file priorities, else the recorded ones, else `undefined` (every file at the default). */
+  filePriorities?: number[];
+}
+
 /** Options for {@linkcode TorrentData}. */
 export interface TorrentDataOptions {
   info: TorrentInfo;
@@ -47,6 +61,17 @@ export interface TorrentDataOptions {
   /** Disk and hash jobs. */
   diskIo: DiskIo;
   alerts: AlertQueue;
+  /** The torrent's counters now, for a checkpoint (called once per checkpoint, after the sync waits its turn). */
+  snapshot: () => CheckpointState;
+  /** File priorities set by the caller: recorded, and used instead of recorded ones. */
+  filePriorities?: readonly number[];
+  /** Whether file `index` is wanted (priority above 0); default: every file. */
+  fileWanted?: (index: number) => boolean;
+  /**
+   * Verified pieces whose data an unwanted file lost (deleted or truncated): a checkpoint records them as missing
+   * and reports them here instead of failing the torrent.
+   */
+  onDataLost?: (pieces: number[]) => void;
 }
 
 /** Pieces checked at once while checking existing data. */
@@ -73,6 +98,8 @@ export class TorrentData {
   #baseDownloaded = 0;
   #addedAt = Date.now();
   #completedAt: number | undefined;
+  /** The caller's file priorities, to record. */
+  #priorities: number[] | undefined;
 
   constructor(options: TorrentDataOptions) {
     this.#options = options;
@@ -82,6 +109,7 @@ export class TorrentData {
       offset: file.offset,
     }));
     this.#paths = this.#files.map((file) => file.path);
+    this.#priorities = options.filePriorities === undefined ? undefined : [...options.filePriorities];
   }
 
   /** The storage id in the DiskIo, or -1 before `openStorage()`. */
@@ -96,7 +124,8 @@ export class TorrentData {
 
   /**
    * Registers the files with the DiskIo (again, after an error: open handles to replaced files are dropped),
-   * refusing any path that leads outside the save directory through a symlink.
+   * refusing any path that leads outside the save directory through a symlink. Zero-length files are left out:
+   * they hold no piece, and {@linkcode TorrentData.createEmptyFiles} makes the wanted ones.
    * @throws {StorageError} When a path escapes or a directory cannot be made.
    */
   async openStorage(): Promise<void> {
@@ -105,11 +134,27 @@ export class TorrentData {
     this.#storageId = -1;
     for (const file of this.#files) await checkRealPathInside(savePath, file.path);
     this.#storageId = await diskIo.addStorage({
-      files: this.#files,
+      files: this.#files.filter((file) => file.length > 0),
       pieceLength: info.pieceLength,
       totalLength: info.totalLength,
       pieceHashes: info.pieceHashes,
     });
+  }
+
+  /**
+   * Creates the zero-length files `indices` (and their directories) when missing; existing files are kept.
+   * @throws {StorageError} op `mkdir` or `open`.
+   */
+  async createEmptyFiles(indices: readonly number[]): Promise<void> {
+    for (const i of indices) {
+      const path = this.#paths[i];
+      await storageOp("mkdir", dirname(path), () => Deno.mkdir(dirname(path), { recursive: true }));
+      await storageOp(
+        "open",
+        path,
+        async () => (await Deno.open(path, { write: true, create: true })).close(),
+      );
+    }
   }
 
   /**
@@ -146,17 +191,22 @@ export class TorrentData {
   }
 
   /**
-   * Reads the record (unless `mode` discards it), stats the files, and decides what to trust and what to check.
-   * Makes sure a record exists afterwards, holding only what was durable before.
+   * Reads the record (unless `mode` discards it), stats the files, and decides what to trust and what to check,
+   * and which file priorities hold: the caller's (recorded now), else the recorded ones. Makes sure a record
+   * exists afterwards, holding only what was durable before.
    */
-  async plan(mode: StartMode): Promise<ResumePlan> {
+  async plan(mode: StartMode): Promise<StartPlan> {
     const { info, store, savePath } = this.#options;
     let record: TorrentRecord | undefined;
     if (store !== undefined) {
       if (mode === "fresh") store.delete(info.infoHashHex);
       record = store.get(info.infoHashHex);
       for (const message of store.takeWarnings()) this.#warn(message);
-      if (record !== undefined && record.savePath !== savePath) {
+      if (record !== undefined && record.metainfo === undefined && record.pieceCount === 0) {
+        // A magnet recorded before its metadata arrived: nothing to trust yet, but it was added back then.
+        this.#addedAt = record.addedAt;
+        record = undefined;
+      } else if (record !== undefined && record.savePath !== savePath) {
         this.#warn(
           `The record of ${info.name} is for ${record.savePath}, not ${savePath}: checking the data instead`,
         );
@@ -164,7 +214,9 @@ export class TorrentData {
       }
     }
     const stamps = await stampFiles(this.#paths);
-    const plan = planResume(info, mode === "resume" ? record : undefined, stamps);
+    const filePriorities = this.#priorities ?? record?.filePriorities;
+    const fileWanted = (i: number) => filePriorities === undefined || filePriorities[i] > 0;
+    const plan = planResume(info, mode === "resume" ? record : undefined, stamps, { fileWanted });
     if (record !== undefined) {
       this.#baseUploaded = record.uploaded;
       this.#baseDownloaded = record.downloaded;
@@ -185,11 +237,14 @@ export class TorrentData {
         totalLength: info.totalLength,
         have: new Uint8Array(Math.ceil(info.pieceCount / 8)),
         files: missing,
+        filePriorities: this.#priorities,
         uploaded: 0,
         downloaded: 0,
         addedAt: this.#addedAt,
         lastActiveAt: Date.now(),
       });
+    } else if (this.#priorities !== undefined) {
+      this.savePriorities(this.#priorities);
     }
     this.#recorded = record === undefined
       ? { have: new Bitfield(info.pieceCount), files: missing }
@@ -207,7 +262,21 @@ export class TorrentData {
     if (mode === "resume" && plan.check.length > 0 && plan.reasons.length > 0) {
       this.#warn(`Checking ${plan.check.length} pieces of ${info.name}: ${plan.reasons.join("; ")}`);
     }
-    return plan;
+    return { ...plan, filePriorities: filePriorities === undefined ? undefined : [...filePriorities] };
+  }
+
+  /**
+   * Records file priorities set by the caller (one per file, 0..7); they win over recorded ones from now on.
+   * Without a record yet, the next {@linkcode TorrentData.plan} writes them.
+   */
+  savePriorities(priorities: readonly number[]): void {
+    this.#priorities = [...priorities];
+    const store = this.#options.store;
+    const record = store?.get(this.#options.info.infoHashHex);
+    if (record === undefined) return;
+    const same = record.filePriorities?.length === priorities.length &&
+      record.filePriorities.every((p, i) => p === priorities[i]);
+    if (!same) store!.put({ ...record, filePriorities: this.#priorities });
   }
 
   /** A piece was verified since the last checkpoint. */
@@ -222,17 +291,17 @@ export class TorrentData {
 
   /**
    * Records a checkpoint, after any running one: a sync makes every finished write durable, then the files are
-   * stamped and checked for lost data, then the snapshot (taken after the sync starts waiting its turn, before
-   * the sync) is recorded. Pieces verified later wait for the next checkpoint. Without a store only the sync and
-   * the lost-data check run.
+   * stamped and checked for lost data, then `options.snapshot()` (taken after the sync starts waiting its turn,
+   * before the sync) is recorded. Pieces verified later wait for the next checkpoint. Without a store only the
+   * sync and the lost-data check run.
    * @throws {StorageError} When a file holding verified data was deleted or truncated (nothing is recorded), or
    *   when the sync fails.
    */
-  checkpoint(snapshot: () => CheckpointState): Promise<void> {
+  checkpoint(): Promise<void> {
     const run = async () => {
       this.#dirty = false;
       this.#lastCheckpoint = performance.now();
-      await this.#record(snapshot());
+      await this.#record(this.#options.snapshot());
     };
     const next = this.#checkpoints.catch(() => {}).then(run);
     this.#checkpoints = next;
@@ -249,10 +318,23 @@ export class TorrentData {
     const paths = this.#paths;
     await diskIo.sync(this.#storageId);
     const stamps = await stampFiles(paths);
-    const lost = lostData(info, state.have, stamps, paths);
+    const fileWanted = this.#options.fileWanted ?? (() => true);
+    const lost = lostData(info, state.have, stamps, paths, { fileWanted });
     if (lost !== null) throw new StorageError("stat", paths[lost.file], lost.code, lost.message);
+    // An unwanted file deleted or truncated costs only the pieces it held: recorded as missing, fetched again
+    // if a wanted file shares them; the file gets a fresh stamp.
+    const dropped = new Set<number>();
+    const restamp = new Set(this.#restamp);
+    for (let i = 0; i < paths.length; i++) {
+      if (fileWanted(i)) continue;
+      const pieces = piecesLost(info, i, state.have, stamps[i]);
+      if (pieces.length > 0) restamp.add(i);
+      for (const p of pieces) dropped.add(p);
+    }
+    for (const p of dropped) state.have.clear(p);
+    if (dropped.size > 0) this.#options.onDataLost?.([...dropped].sort((a, b) => a - b));
     if (state.complete) this.#completedAt ??= Date.now();
-    const files = this.#stampsToRecord(state, stamps);
+    const files = this.#stampsToRecord(state, stamps, restamp);
     this.#save(state, state.have.bytes.slice(), files);
     this.#recorded = { have: state.have, files };
     this.#restamp.clear();
@@ -264,12 +346,12 @@ export class TorrentData {
    * @throws {StorageError} Code `ESTALE` when a file holding verified pieces changed with no write of ours to
    *   explain it: another program edited or replaced it while in use (HOSTILE_INPUTS.md case 59).
    */
-  #stampsToRecord(state: CheckpointState, current: FileStamp[]): FileStamp[] {
+  #stampsToRecord(state: CheckpointState, current: FileStamp[], restamp: ReadonlySet<number>): FileStamp[] {
     const { info } = this.#options;
     const recorded = this.#recorded ?? { have: new Bitfield(info.pieceCount), files: current };
     return current.map((stamp, i) => {
       const range = filePieces(info, i);
-      if (range === null || this.#restamp.has(i)) return stamp;
+      if (range === null || restamp.has(i)) return stamp;
       let holdsData = false;
       for (let p = range[0]; p <= range[1]; p++) {
         if (state.live.has(p) && !recorded.have.has(p)) return stamp;
@@ -292,12 +374,13 @@ export class TorrentData {
    * Records a failure: a checkpoint keeps the pieces written before it (the disk may fill before the first
    * checkpoint); if even that fails, the record keeps its pieces and only the state changes. Never throws.
    */
-  recordFailure(snapshot: () => CheckpointState): void {
+  recordFailure(): void {
+    const { snapshot } = this.#options;
     if (this.#storageId < 0) {
       this.recordState(snapshot());
       return;
     }
-    this.checkpoint(snapshot).catch(() => this.recordState(snapshot()));
+    this.checkpoint().catch(() => this.recordState(snapshot()));
   }
 
   /** Records a state change (error, paused) without touching the recorded bitfield and stamps. */
@@ -326,5 +409,16 @@ export class TorrentData {
       infoHash: this.#options.info.infoHashHex,
       message,
     });
+  }
+}
+
+/** Runs a file operation, turning its failure into a `StorageError` naming `op` and `path`. */
+async function storageOp(op: string, path: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    const message = `Cannot ${op} ${path}: ${error instanceof Error ? error.message : String(error)}`;
+    throw new StorageError(op, path, typeof code === "string" ? code : "EIO", message, { cause: error });
   }
 }

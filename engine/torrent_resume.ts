@@ -28,6 +28,12 @@ export interface ResumeRecord {
   files: readonly FileStamp[];
 }
 
+/** Which files the caller wants (priority above 0); unwanted files that lost data are not reported. */
+export interface FileFilter {
+  /** Whether file `index` is wanted; default: every file. */
+  fileWanted?: (index: number) => boolean;
+}
+
 /** Stats each path: size in bytes and mtime in ms; a missing file is `{ size: -1, mtimeMs: 0 }`. */
 export async function stampFiles(paths: readonly string[]): Promise<FileStamp[]> {
   return await Promise.all(paths.map(async (path) => {
@@ -57,15 +63,19 @@ export function filePieces(info: TorrentInfo, i: number): [number, number] | nul
  * Decides what to trust and what to hash. Without a usable record, every piece is checked when any file has
  * data. With one, recorded pieces whose files all match their stamps are trusted, and every piece of a file
  * whose size or mtime changed is checked (it may have been edited, truncated, or written after the record).
+ * A changed unwanted file (`options.fileWanted`) is checked the same way but gives no reason: deleting a file
+ * one does not want is no news.
  *
  * @param info The torrent.
  * @param record The recorded state, or `undefined` (none, discarded with `--fresh`, or unusable).
  * @param current The files' stamps now.
+ * @param options Which files are wanted.
  */
 export function planResume(
   info: TorrentInfo,
   record: ResumeRecord | undefined,
   current: readonly FileStamp[],
+  options: FileFilter = {},
 ): ResumePlan {
   const trusted = new Bitfield(info.pieceCount);
   const usable = record !== undefined && record.files.length === info.files.length &&
@@ -88,9 +98,11 @@ export function planResume(
     const was = record.files[i];
     const now = current[i];
     if (was.size === now.size && was.mtimeMs === now.mtimeMs) return;
-    reasons.push(
-      `${file.path.join("/")} changed since the last checkpoint (${describe(was)} -> ${describe(now)})`,
-    );
+    if (options.fileWanted?.(i) ?? true) {
+      reasons.push(
+        `${file.path.join("/")} changed since the last checkpoint (${describe(was)} -> ${describe(now)})`,
+      );
+    }
     for (let p = range[0]; p <= range[1]; p++) changed.set(p);
   });
   const check: number[] = [];
@@ -118,17 +130,20 @@ export interface LostData {
 }
 
 /**
- * Finds a file that lost verified data while we run: deleted, or shorter than the end of the last verified piece
- * in it (HOSTILE_INPUTS.md cases 58 and 59).
- * @returns The first such file, or `null` when every file still holds its data.
+ * Finds a wanted file that lost verified data while we run: deleted, or shorter than the end of the last
+ * verified piece in it (HOSTILE_INPUTS.md cases 58 and 59). Unwanted files (`options.fileWanted`) are skipped:
+ * see {@linkcode piecesLost} for what their loss costs.
+ * @returns The first such file, or `null` when every wanted file still holds its data.
  */
 export function lostData(
   info: TorrentInfo,
   have: Bitfield,
   current: readonly FileStamp[],
   paths: readonly string[],
+  options: FileFilter = {},
 ): LostData | null {
   for (let i = 0; i < info.files.length; i++) {
+    if (!(options.fileWanted?.(i) ?? true)) continue;
     const range = filePieces(info, i);
     if (range === null) continue;
     let last = -1;
@@ -158,4 +173,26 @@ export function lostData(
     }
   }
   return null;
+}
+
+/**
+ * The verified pieces whose bytes in file `index` are gone: every one of them when the file is missing, those
+ * reaching past its end when it is shorter.
+ * @param info The torrent.
+ * @param index The file.
+ * @param have Verified pieces.
+ * @param stamp The file's stamp now.
+ * @returns Piece indices, ascending; empty for a zero-length file or one that holds its data.
+ */
+export function piecesLost(info: TorrentInfo, index: number, have: Bitfield, stamp: FileStamp): number[] {
+  const range = filePieces(info, index);
+  if (range === null) return [];
+  const file = info.files[index];
+  const lost: number[] = [];
+  for (let p = range[0]; p <= range[1]; p++) {
+    if (!have.has(p)) continue;
+    const end = Math.min(file.length, (p + 1) * info.pieceLength - file.offset);
+    if (stamp.size < end) lost.push(p);
+  }
+  return lost;
 }

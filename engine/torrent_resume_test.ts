@@ -2,7 +2,7 @@ import { deepEqual, equal, match } from "node:assert/strict";
 import { join } from "node:path";
 import type { TorrentInfo } from "./metainfo/mod.ts";
 import { Bitfield } from "./picker/bitfield.ts";
-import { filePieces, lostData, planResume, stampFiles } from "./torrent_resume.ts";
+import { filePieces, lostData, piecesLost, planResume, stampFiles } from "./torrent_resume.ts";
 
 /** Three files over 10 pieces of 100 bytes: a = 0..249 (pieces 0-2), b = 250..249 (empty), c = 250..999. */
 const INFO = {
@@ -76,6 +76,31 @@ Deno.test("lostData() names a deleted or truncated file that held verified piece
   equal(deleted.file, 0);
   equal(deleted.code, "ENOENT");
   match(deleted.message, /\/s\/t\/a: the file was deleted/);
+});
+
+Deno.test("planResume() checks a changed unwanted file's pieces without naming it", () => {
+  const files = [stamp(250), stamp(0), stamp(-1, 0)];
+  const record = { have: bits(0, 1, 2).bytes, files };
+  // c (unwanted) appeared since the record: its pieces are hashed, but that is no news worth a reason.
+  const plan = planResume(INFO, record, [stamp(250), stamp(0), stamp(50)], { fileWanted: (i) => i !== 2 });
+  deepEqual([...plan.trusted.indices()], [0, 1]);
+  deepEqual(plan.check, [2, 3, 4, 5, 6, 7, 8, 9]);
+  deepEqual(plan.reasons, []);
+  const unchanged = planResume(INFO, record, files, { fileWanted: (i) => i !== 2 });
+  deepEqual(unchanged.check, []);
+});
+
+Deno.test("lostData() does not report an unwanted file, and piecesLost() names what it cost", () => {
+  const paths = ["/s/t/a", "/s/t/b", "/s/t/c"];
+  // c shares piece 2 with a; c (unwanted) was deleted: no error, but piece 2's data is gone.
+  const current = [stamp(250), stamp(0), stamp(-1, 0)];
+  equal(lostData(INFO, bits(0, 1, 2), current, paths, { fileWanted: (i) => i !== 2 }), null);
+  equal(lostData(INFO, bits(0, 1, 2), current, paths)?.file, 2);
+  deepEqual(piecesLost(INFO, 2, bits(0, 1, 2), current[2]), [2]);
+  // Truncated to 149 bytes: piece 3 (file bytes 50..149) is gone, piece 2 (file bytes 0..49) is kept.
+  deepEqual(piecesLost(INFO, 2, bits(2, 3, 4), stamp(149)), [3, 4]);
+  deepEqual(piecesLost(INFO, 2, bits(2, 3, 4), stamp(750)), []);
+  deepEqual(piecesLost(INFO, 1, bits(2), stamp(-1, 0)), [], "an empty file holds no piece");
 });
 
 Deno.test("stampFiles() gives size and mtime, and -1 for missing files", async () => {

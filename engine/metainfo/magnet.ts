@@ -11,6 +11,7 @@ import {
   fromBase32,
   fromHex,
   hasControl,
+  MAX_SELECT_INDEX,
   parsePeer,
   parseSelectOnly,
   percentDecode,
@@ -313,4 +314,41 @@ export function formatMagnet(
     parts.push(`so=${formatSelectOnly(sorted)}`);
   }
   return `magnet:?${parts.join("&")}`;
+}
+
+const SELECTION_ENTRY = /^([0-9]{1,7})(?:-([0-9]{1,7}))?$/;
+
+/**
+ * Parses a file selection typed by a user (`ccbt download --select`), in the grammar of BEP 53 `so`: file
+ * indices and inclusive ranges, comma-separated (`0,2,4-6`). Unlike `so` in {@linkcode parseMagnet}, which
+ * drops bad entries, any bad entry fails the whole list. White space around entries is allowed.
+ *
+ * @param text The list, e.g. `0,2-4`.
+ * @returns Sorted unique zero-based file indices (at most the lowest 100,000).
+ * @throws {SyntaxError} When the list is empty, or an entry is not an index or an ascending range of indices
+ *   below 1,000,000.
+ *
+ * @example Select files 0, 2, 3 and 4
+ * ```ts
+ * import { parseFileSelection } from "./magnet.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseFileSelection("0,2-4"), [0, 2, 3, 4]);
+ * assert.throws(() => parseFileSelection("4-2"), SyntaxError);
+ * ```
+ */
+export function parseFileSelection(text: string): number[] {
+  const entries = String(text).split(",").map((entry) => entry.trim());
+  for (const entry of entries) {
+    const match = SELECTION_ENTRY.exec(entry);
+    const first = Number(match?.[1]);
+    const last = match?.[2] === undefined ? first : Number(match[2]);
+    if (match === null || first > last || last >= MAX_SELECT_INDEX) {
+      throw new SyntaxError(
+        `Cannot parse file selection ${shorten(String(text))}: ${shorten(entry)} is not a file index or a ` +
+          `range like 2-4 (indices 0..${MAX_SELECT_INDEX - 1})`,
+      );
+    }
+  }
+  return parseSelectOnly([entries.join(",")])!;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { formatMagnet, MagnetError, type MagnetLink, parseMagnet } from "./magnet.ts";
+import { formatMagnet, MagnetError, type MagnetLink, parseFileSelection, parseMagnet } from "./magnet.ts";
 import { python } from "./_test_util.ts";
 
 const HEX = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
@@ -268,6 +268,26 @@ Deno.test("parseMagnet() expands BEP 53 so= lists and ignores bad entries (HOSTI
   assert.equal(capped.at(-1), 99_999);
   const many = parseMagnet(magnet(`so=${Array.from({ length: 5_000 }, () => "0-999999").join(",")}`));
   assert.equal(many.selectOnly!.length, 100_000, "overlapping ranges are merged, not expanded one by one");
+});
+
+Deno.test("parseFileSelection() reads the so= grammar strictly", () => {
+  assert.deepEqual(parseFileSelection("0,2-4"), [0, 2, 3, 4]);
+  assert.deepEqual(parseFileSelection(" 5 , 1-2,2 "), [1, 2, 5]);
+  assert.deepEqual(parseFileSelection("7-7"), [7]);
+  for (const bad of ["", "1,", "a", "4-2", "-1", "1-", "1.5", "1000000", "0-1000000", "1;2"]) {
+    assert.throws(() => parseFileSelection(bad), {
+      name: "SyntaxError",
+      message: /Cannot parse file selection/,
+    }, bad);
+  }
+  assert.equal(parseFileSelection("0-999999").length, 100_000, "expanded only to the so= cap");
+  // Whatever it accepts, so= reads the same way.
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(50), fc.nat(5)), { minLength: 1, maxLength: 6 }), (ranges) => {
+      const text = ranges.map(([a, n]) => n === 0 ? `${a}` : `${a}-${a + n}`).join(",");
+      assert.deepEqual(parseFileSelection(text), parseMagnet(`${BTIH}&so=${text}`).selectOnly);
+    }),
+  );
 });
 
 Deno.test("formatMagnet() writes every field and parseMagnet() reads it back", () => {

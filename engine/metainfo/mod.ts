@@ -1,7 +1,7 @@
 /**
- * Metainfo (BEP 3 .torrent files): parsing with hostile-input caps, path sanitising and the save-directory guard,
- * and torrent creation. Trackers per BEP 12, private flag per BEP 27, web seeds per BEP 19, padding files per
- * BEP 47.
+ * Metainfo (BEP 3 v1, BEP 52 v2 and hybrid .torrent files): parsing with hostile-input caps, path sanitising and
+ * the save-directory guard, and torrent creation. Trackers per BEP 12, private flag per BEP 27, web seeds per
+ * BEP 19, padding files and file attributes per BEP 47.
  *
  * @module
  */
@@ -11,7 +11,12 @@ export { parseTorrent } from "./parse_torrent.ts";
 export { pieceSize } from "./piece_size.ts";
 export { sanitizePathComponent } from "./sanitize_path_component.ts";
 export { resolveInside } from "./resolve_inside.ts";
-export { type CreatedTorrent, createTorrent, type CreateTorrentOptions } from "./create_torrent.ts";
+export {
+  type CreatedTorrent,
+  createTorrent,
+  type CreateTorrentOptions,
+  type TorrentVersion,
+} from "./create_torrent.ts";
 export { autoPieceLength } from "./auto_piece_length.ts";
 export {
   MAX_COMPONENT_BYTES,
@@ -25,4 +30,4 @@ export {
   MAX_URLS,
   MIN_PIECE_LENGTH,
 } from "./limits.ts";
-export { formatMagnet, MagnetError, type MagnetLink, parseMagnet } from "./magnet.ts";
+export { formatMagnet, MagnetError, type MagnetLink, parseFileSelection, parseMagnet } from "./magnet.ts";

@@ -4,6 +4,16 @@
  * @module
  */
 
+/** Largest peer key: keys are integers in `0..MAX_PEER_KEY`. */
+const MAX_PEER_KEY = 0x7fffffff;
+
+/** @throws {RangeError} When `peer` is not an integer in `0..2147483647`. */
+export function checkPeerKey(peer: number): void {
+  if (!Number.isInteger(peer) || peer < 0 || peer > MAX_PEER_KEY) {
+    throw new RangeError(`Cannot pick blocks for peer ${peer}: peer keys are integers in 0..${MAX_PEER_KEY}`);
+  }
+}
+
 /** Outstanding block requests per peer key. */
 export class PeerRequests {
   #byPeer = new Map<number, Set<number>>();

@@ -5,22 +5,19 @@
  * @module
  */
 
-import { Bitfield } from "./bitfield.ts";
+import type { Bitfield } from "./bitfield.ts";
 import { BlockGeometry } from "./_block_geometry.ts";
 import { MISSING, PartialPiece, RECEIVED, REQUESTED } from "./_partial_piece.ts";
 import { MAX_PIECE_PRIORITY, RarestFirst } from "./_rarest_first.ts";
-import { PeerRequests } from "./_peer_requests.ts";
+import { checkPeerKey, PeerRequests } from "./_peer_requests.ts";
+import { checkPriority, DEFAULT_PIECE_PRIORITY, WantedPieces } from "./_wanted.ts";
 import type { BlockReceived, BlockRequest, PeerKey, PiecePickerOptions } from "./picker_types.ts";
 
 export type { BlockReceived, BlockRequest, PeerKey, PiecePickerOptions };
-
-/** Priority of every piece until changed: libtorrent's default. */
-export const DEFAULT_PIECE_PRIORITY = 4;
 /** Most blocks of finished partial pieces kept for reuse (under 100 KiB of block state). */
 const SPARE_BLOCKS = 8192;
-const MAX_PEER_KEY = 0x7fffffff;
 
-export { MAX_PIECE_PRIORITY };
+export { DEFAULT_PIECE_PRIORITY, MAX_PIECE_PRIORITY };
 
 /**
  * Chooses which blocks to request from which peer, and keeps track of every outstanding request.
@@ -60,7 +57,8 @@ export class PiecePicker {
   readonly blockSize: number;
   /** Verified pieces. Read it; change it only through the picker. */
   readonly have: Bitfield;
-  #needed: Bitfield;
+  #wanted: WantedPieces;
+  /** Per-piece priorities (the same array as `#wanted.priority`), read on the hot path. */
   #priority: Uint8Array;
   #rarity: RarestFirst;
   #partials = new Map<number, PartialPiece>();
@@ -92,10 +90,9 @@ export class PiecePicker {
     this.totalLength = totalLength;
     this.blockSize = blockSize;
     this.#endgameSlots = endgameRequestsPerBlock;
-    this.have = new Bitfield(pieceCount);
-    this.#needed = new Bitfield(pieceCount);
-    this.#needed.setAll();
-    this.#priority = new Uint8Array(pieceCount).fill(DEFAULT_PIECE_PRIORITY);
+    this.#wanted = new WantedPieces(pieceCount);
+    this.have = this.#wanted.have;
+    this.#priority = this.#wanted.priority;
     this.#rarity = new RarestFirst(this.#priority, options.random ?? Math.random);
   }
 
@@ -180,10 +177,20 @@ export class PiecePicker {
    */
   setHave(index: number): void {
     this.#checkIndex(index);
-    if (!this.have.set(index)) return;
-    this.#needed.clear(index);
+    if (!this.#wanted.setHave(index)) return;
     this.#rarity.dequeue(index);
     this.#dropPartial(index);
+  }
+
+  /**
+   * Marks piece `index` as missing again: its data was lost (a file deleted or truncated). If wanted, it goes
+   * back in the order. Peers told `have` of it are not told otherwise (BEP 3 has no message for it); their
+   * requests for it are refused.
+   * @throws {RangeError} When `index` is out of range.
+   */
+  clearHave(index: number): void {
+    this.#checkIndex(index);
+    if (this.#wanted.clearHave(index) && this.#priority[index] > 0) this.#rarity.queue(index);
   }
 
   /**
@@ -226,15 +233,10 @@ export class PiecePicker {
    */
   setPiecePriority(index: number, priority: number): void {
     this.#checkIndex(index);
-    if (!Number.isInteger(priority) || priority < 0 || priority > MAX_PIECE_PRIORITY) {
-      throw new RangeError(`Cannot set priority of piece ${index}: ${priority} is not an integer in 0..7`);
-    }
-    const old = this.#priority[index];
-    if (old === priority) return;
-    this.#priority[index] = priority;
+    checkPriority(index, priority);
+    if (this.#priority[index] === priority) return;
+    const old = this.#wanted.setPriority(index, priority);
     if (this.have.has(index)) return;
-    if (priority === 0) this.#needed.clear(index);
-    else this.#needed.set(index);
     const partial = this.#partials.get(index);
     if (partial !== undefined) {
       if (old === 0) this.#missingBlocks += partial.missing;
@@ -243,6 +245,25 @@ export class PiecePicker {
       this.#rarity.dequeue(index);
     } else {
       this.#rarity.queue(index);
+    }
+  }
+
+  /**
+   * Sets the priority of every piece at once (see {@link PiecePicker.setPiecePriority}); only changed pieces
+   * cost anything.
+   * @param priorities One integer in 0..7 per piece.
+   * @throws {RangeError} When the length differs from `pieceCount` or a value is out of range; nothing changes
+   *   then.
+   */
+  setPiecePriorities(priorities: ArrayLike<number>): void {
+    if (priorities.length !== this.pieceCount) {
+      throw new RangeError(
+        `Cannot set piece priorities: got ${priorities.length} for ${this.pieceCount} pieces`,
+      );
+    }
+    for (let i = 0; i < priorities.length; i++) checkPriority(i, priorities[i]);
+    for (let i = 0; i < priorities.length; i++) {
+      if (this.#priority[i] !== priorities[i]) this.setPiecePriority(i, priorities[i]);
     }
   }
 
@@ -257,7 +278,7 @@ export class PiecePicker {
 
   /** Whether piece `index` is wanted and not had: a peer announcing it (`have`) makes us interested. */
   needs(index: number): boolean {
-    return this.#needed.has(index);
+    return this.#wanted.needs(index);
   }
 
   /**
@@ -266,17 +287,13 @@ export class PiecePicker {
    * @throws {RangeError} When the bitfield size differs from `pieceCount`.
    */
   isInteresting(peerHas: Bitfield | "all"): boolean {
-    if (peerHas === "all") return this.#needed.count > 0;
-    this.#checkBitfield(peerHas);
-    const ours = this.#needed.bytes;
-    const theirs = peerHas.bytes;
-    for (let i = 0; i < ours.length; i++) if ((ours[i] & theirs[i]) !== 0) return true;
-    return false;
+    if (peerHas !== "all") this.#checkBitfield(peerHas);
+    return this.#wanted.isInteresting(peerHas);
   }
 
   /** Whether every wanted piece is verified. */
   get complete(): boolean {
-    return this.#needed.count === 0;
+    return this.#wanted.neededCount === 0;
   }
 
   /**
@@ -284,7 +301,7 @@ export class PiecePicker {
    * verified: {@link PiecePicker.pickBlocks} then hands out blocks already requested from other peers.
    */
   get endgame(): boolean {
-    return this.#needed.count > 0 && this.#rarity.size === 0 && this.#missingBlocks === 0;
+    return this.#wanted.neededCount > 0 && this.#rarity.size === 0 && this.#missingBlocks === 0;
   }
 
   /** Number of pieces in progress (with per-block state allocated). */
@@ -311,10 +328,10 @@ export class PiecePicker {
     max: number,
     allowedFast?: ReadonlySet<number>,
   ): BlockRequest[] {
-    this.#checkPeer(peer);
+    checkPeerKey(peer);
     if (peerHas !== "all") this.#checkBitfield(peerHas);
     const out: BlockRequest[] = [];
-    if (!(max > 0) || this.#needed.count === 0) return out;
+    if (!(max > 0) || this.#wanted.neededCount === 0) return out;
     const can = (i: number) =>
       (peerHas === "all" || peerHas.has(i)) && (allowedFast === undefined || allowedFast.has(i));
     for (const workedOn of [true, false]) {
@@ -475,14 +492,6 @@ export class PiecePicker {
   #checkBitfield(bitfield: Bitfield): void {
     if (bitfield.size !== this.pieceCount) {
       throw new RangeError(`Cannot use bitfield of ${bitfield.size} pieces: torrent has ${this.pieceCount}`);
-    }
-  }
-
-  #checkPeer(peer: PeerKey): void {
-    if (!Number.isInteger(peer) || peer < 0 || peer > MAX_PEER_KEY) {
-      throw new RangeError(
-        `Cannot pick blocks for peer ${peer}: peer keys are integers in 0..${MAX_PEER_KEY}`,
-      );
     }
   }
 }

@@ -14,6 +14,8 @@ type Op =
   | { t: "finish"; n: number; ok: boolean }
   | { t: "priority"; piece: number; priority: number }
   | { t: "setHave"; piece: number }
+  | { t: "clearHave"; piece: number }
+  | { t: "priorities"; priorities: number[] }
   | { t: "haveMessage"; peer: number; piece: number };
 
 const peerArb = fc.integer({ min: 0, max: 2 });
@@ -45,6 +47,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     priority: fc.constantFrom(0, 0, 1, 4, 7),
   }),
   fc.record({ t: fc.constant("setHave" as const), piece: fc.nat() }),
+  fc.record({ t: fc.constant("clearHave" as const), piece: fc.nat() }),
+  fc.record({
+    t: fc.constant("priorities" as const),
+    priorities: fc.array(fc.constantFrom(0, 1, 4, 7), { minLength: 20, maxLength: 20 }),
+  }),
   fc.record({
     t: fc.constant("haveMessage" as const),
     peer: fc.integer({ min: 0, max: 1 }),
@@ -241,6 +248,17 @@ function apply(model: Model, peers: [Bitfield, Bitfield, "all"], op: Op): void {
     case "setHave":
       picker.setHave(op.piece % n);
       model.forgetPiece(op.piece % n);
+      break;
+    case "clearHave": {
+      const had = picker.have.has(op.piece % n);
+      picker.clearHave(op.piece % n);
+      assert.equal(picker.have.has(op.piece % n), false);
+      if (had) assert.equal(picker.needs(op.piece % n), picker.wanted(op.piece % n));
+      break;
+    }
+    case "priorities":
+      picker.setPiecePriorities(op.priorities.slice(0, n));
+      for (let i = 0; i < n; i++) assert.equal(picker.piecePriority(i), op.priorities[i]);
       break;
     case "haveMessage": {
       const bitfield = peers[op.peer] as Bitfield;

@@ -370,6 +370,54 @@ Deno.test("PiecePicker.setPiecePriority() to 0 stops a piece in progress", () =>
   assert.deepEqual(picker.pickBlocks(3, "all", 10)[0], { index: first.index, begin: 16384, length: 16384 });
 });
 
+Deno.test("PiecePicker.pickBlocks() in endgame never hands out blocks of a piece set to priority 0", () => {
+  // 3 pieces of 2 blocks; peer 1 is asked for everything, so the picker is in endgame.
+  const picker = new PiecePicker({ pieceCount: 3, pieceLength: 32 * KIB, totalLength: 96 * KIB });
+  picker.addSeed();
+  assert.equal(picker.pickBlocks(1, "all", 10).length, 6);
+  assert.equal(picker.endgame, true);
+  picker.setPiecePriority(1, 0);
+  const second = picker.pickBlocks(2, "all", 10);
+  assert.deepEqual([...new Set(second.map((b) => b.index))].sort(), [0, 2]);
+  // Piece 1 still has requests out but is not needed: finishing the others completes the torrent.
+  deliver(picker, 2, second);
+  assert.equal(picker.have.count, 2);
+  assert.equal(picker.complete, true);
+  assert.equal(picker.endgame, false);
+  assert.deepEqual(picker.pickBlocks(3, "all", 10), []);
+});
+
+Deno.test("PiecePicker.setPiecePriorities() sets every piece, or none when one value is bad", () => {
+  const picker = small(4);
+  picker.addSeed();
+  picker.setPiecePriorities([0, 7, 0, 1]);
+  assert.deepEqual([0, 1, 2, 3].map((i) => picker.piecePriority(i)), [0, 7, 0, 1]);
+  assert.deepEqual(picker.pickBlocks(1, "all", 10).map((b) => b.index), [1, 3]);
+  assert.throws(() => picker.setPiecePriorities([4, 4, 4]), /got 3 for 4 pieces/);
+  assert.throws(() => picker.setPiecePriorities([4, 4, 8, 4]), /piece 2: 8 is not an integer in 0\.\.7/);
+  assert.deepEqual([0, 1, 2, 3].map((i) => picker.piecePriority(i)), [0, 7, 0, 1]);
+  picker.setPiecePriorities([4, 4, 4, 4]);
+  assert.deepEqual(picker.pickBlocks(2, "all", 2).map((b) => b.index).sort(), [0, 2]);
+});
+
+Deno.test("PiecePicker.clearHave() puts a lost wanted piece back, and leaves an unwanted one out", () => {
+  const picker = small(3);
+  picker.addSeed();
+  for (let i = 0; i < 3; i++) picker.setHave(i);
+  picker.setPiecePriority(2, 0);
+  assert.equal(picker.complete, true);
+  picker.clearHave(1);
+  picker.clearHave(2);
+  picker.clearHave(2);
+  assert.equal(picker.have.count, 1);
+  assert.equal(picker.complete, false);
+  assert.equal(picker.needs(1), true);
+  assert.equal(picker.needs(2), false);
+  assert.equal(picker.isInteresting(bitfieldOf(3, [2])), false);
+  assert.deepEqual(picker.pickBlocks(1, "all", 10), [{ index: 1, begin: 0, length: 16384 }]);
+  assert.throws(() => picker.clearHave(3), RangeError);
+});
+
 Deno.test("PiecePicker handles 2,097,152 pieces with state only for pieces in progress", () => {
   const pieceCount = 2_097_152;
   const before = Deno.memoryUsage();
