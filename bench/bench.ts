@@ -175,6 +175,9 @@ function ccbtCommand(options: BenchOptions, payload: Payload, outDir: string, se
     // Resume state goes inside the output directory, which every run starts without.
     "--state-dir",
     join(outDir, ".ccbt-state"),
+    // Only the seeder on loopback, as libtorrent is run: no public DHT, no LAN discovery.
+    "--no-dht",
+    "--no-lsd",
   ];
 }
 

@@ -25,14 +25,27 @@ export function parsePort(value: string): number {
   return port;
 }
 
-/** Parses `HOST:PORT` (IPv6 as `[HOST]:PORT`) and appends it. */
+/**
+ * Parses `HOST:PORT` (IPv6 as `[HOST]:PORT`, e.g. `[::1]:6881`) and appends it; IPv6 hosts come back without
+ * brackets, in canonical form (`[0:0::1]` gives `::1`).
+ * @throws {InvalidArgumentError} When the value is not `HOST:PORT`, the bracketed host is not an IPv6 address, or
+ *   the port is outside 1..65535.
+ */
 export function parsePeer(value: string, previous: PeerAddress[] = []): PeerAddress[] {
-  const match = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(value) ?? /^([^:\[\]]+):(\d+)$/.exec(value);
+  const v6 = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(value);
+  const match = v6 ?? /^([^:\[\]]+):(\d+)$/.exec(value);
   const port = match === null ? NaN : Number(match[2]);
-  if (match === null || !(port >= 1 && port <= 65535)) {
+  const host = match === null ? undefined : v6 === null ? match[1] : canonicalIpv6(match[1]);
+  if (match === null || host === undefined || !(port >= 1 && port <= 65535)) {
     throw new InvalidArgumentError("Expected HOST:PORT (IPv6 as [HOST]:PORT)");
   }
-  return [...previous, { host: match[1], port }];
+  return [...previous, { host, port }];
+}
+
+/** RFC 5952 text of an IPv6 address (the URL parser's), or `undefined` when `text` is not one. */
+function canonicalIpv6(text: string): string | undefined {
+  const url = URL.parse(`http://[${text}]/`);
+  return url === null ? undefined : url.hostname.slice(1, -1);
 }
 
 /** Parses a non-negative number. */

@@ -5,7 +5,14 @@
  * @module
  */
 
-import { type PeerAddress, Session, type TorrentHandle, type TorrentStatus } from "../mod.ts";
+import {
+  parseMagnet,
+  parseTorrent,
+  type PeerAddress,
+  Session,
+  type TorrentHandle,
+  type TorrentStatus,
+} from "../mod.ts";
 import type { LoadedTorrent } from "./_args.ts";
 import { BarReporter, JsonReporter, QuietReporter, type Reporter } from "./reporter.ts";
 
@@ -38,6 +45,11 @@ export interface RunOptions {
   checkOnly?: boolean;
   /** Magnet URIs to fetch the metadata of, then run like the torrents (`ccbt magnet`). */
   magnets?: readonly string[];
+  /**
+   * `--select`: the file indices to download (the others get priority 0); for magnets it replaces the link's
+   * BEP 53 `so`. Absent: magnets use `so`, torrents their recorded priorities, else every file.
+   */
+  select?: readonly number[];
   /** Join the DHT (BEP 5). */
   dht?: boolean;
   /** UDP port of the DHT node. */
@@ -46,6 +58,8 @@ export interface RunOptions {
   dhtBootstrap?: readonly PeerAddress[];
   /** Local service discovery (BEP 14). */
   lsd?: boolean;
+  /** Peer exchange (BEP 11; default on). */
+  pex?: boolean;
 }
 
 /**
@@ -63,9 +77,11 @@ export async function runTorrents(options: RunOptions): Promise<number> {
     dhtPort: options.dhtPort,
     dhtBootstrap: options.dhtBootstrap,
     lsd: options.lsd && !options.checkOnly,
+    pex: options.pex,
   });
   await session.start();
   const handles: TorrentHandle[] = [];
+  const selected = new Set(options.select);
   for (const torrent of options.torrents) {
     handles.push(
       await session.addTorrent({
@@ -74,6 +90,9 @@ export async function runTorrents(options: RunOptions): Promise<number> {
         peers: options.peers,
         mode: options.mode,
         paused: options.checkOnly,
+        filePriorities: options.select === undefined
+          ? undefined
+          : parseTorrent(torrent.bytes).files.map((_, i) => selected.has(i) ? 4 : 0),
       }),
     );
   }
@@ -81,7 +100,9 @@ export async function runTorrents(options: RunOptions): Promise<number> {
     if (!options.json) console.error("Fetching the metadata of the magnet link from peers");
     handles.push(
       await session.addMagnet({
-        magnet,
+        magnet: options.select === undefined
+          ? magnet
+          : { ...parseMagnet(magnet), selectOnly: [...options.select] },
         savePath: options.savePath,
         peers: options.peers,
         mode: options.mode,
@@ -120,6 +141,7 @@ export async function runTorrents(options: RunOptions): Promise<number> {
   const alertsDone = (async () => {
     for await (const alert of session.alerts()) {
       reporter.alert(alert);
+      if (alert.type === "select_only_ignored") reporter.message(`warning: ${alert.message}`);
       if (
         alert.type === "torrent_finished" || alert.type === "torrent_error" || alert.type === "state_changed"
       ) {

@@ -33,6 +33,8 @@ export interface TorrentExtensionsOptions {
   infoBytes: Uint8Array;
   /** A private torrent (BEP 27) does no peer exchange. */
   private: boolean;
+  /** Peer exchange (BEP 11) at all (default true): off, ut_pex is neither offered nor read nor sent. */
+  pex?: boolean;
   /** Peers learnt through PEX, already filtered and capped (BEP 11). */
   onPeers: (peers: PexPeer[]) => void;
   /** Our TCP listen port, told to peers as `p` so they can pass us on (0 when not listening). */
@@ -45,17 +47,23 @@ export class TorrentExtensions {
   #server: MetadataServer;
   #pex: PexState;
   #theirIds = new Map<number, { metadata: number; pex: number }>();
+  /** Whether we do peer exchange: public torrent and PEX switched on. */
+  #pexOn: boolean;
 
   constructor(options: TorrentExtensionsOptions) {
     this.#options = options;
+    this.#pexOn = !options.private && options.pex !== false;
     this.#server = new MetadataServer(options.infoBytes);
     this.#pex = new PexState({ private: options.private });
   }
 
-  /** Sends our extension handshake (BEP 10): ut_metadata with the metadata size (BEP 9), and ut_pex (BEP 11). */
+  /**
+   * Sends our extension handshake (BEP 10): ut_metadata with the metadata size (BEP 9), and ut_pex (BEP 11)
+   * unless the torrent is private or PEX is off.
+   */
   handshake(peer: PeerConnection): void {
     const m = new Map([["ut_metadata", UT_METADATA_ID]]);
-    if (!this.#options.private) m.set("ut_pex", UT_PEX_ID);
+    if (this.#pexOn) m.set("ut_pex", UT_PEX_ID);
     const metadataSize = this.#options.infoBytes.length;
     const p = this.#options.listenPort() || undefined;
     peer.sendExtended(0, encodeExtensionHandshake({ m, v: "ccbt/0.1.0", p, metadataSize, reqq: 500 }));
@@ -72,7 +80,7 @@ export class TorrentExtensions {
       return;
     }
     if (id === UT_PEX_ID) {
-      if (this.#options.private) return;
+      if (!this.#pexOn) return;
       const peers = this.#pex.accept(peer.key, addressOf(peer.name), decodePex(payload), performance.now());
       if (peers.length > 0) this.#options.onPeers(peers);
       return;
@@ -96,7 +104,7 @@ export class TorrentExtensions {
    * minute (BEP 11). Incoming connections are left out: their source port is not where they listen.
    */
   tick(peers: readonly PeerConnection[], now: number): void {
-    if (this.#options.private) return;
+    if (!this.#pexOn) return;
     const listening: (PexPeer & { key: number })[] = peers.filter((p) => !p.incoming).map((p) => {
       const flags = PEX_FLAG_OUTGOING | (p.isSeed ? PEX_FLAG_SEED : 0);
       return { key: p.key, ...addressOf(p.name), flags };

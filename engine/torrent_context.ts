@@ -26,6 +26,8 @@ export interface SwarmSettings {
   connectTimeout: number;
   /** Handshake timeout (ms). */
   handshakeTimeout: number;
+  /** Peer exchange (BEP 11) on public torrents (default true). */
+  pex?: boolean;
 }
 
 /** A shared counter with a limit. */

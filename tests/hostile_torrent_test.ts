@@ -22,7 +22,7 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs `deno run -A cli/main.ts ...args`, killed after `timeoutMs`. */
+/** Runs `deno run -A cli/main.ts ...args` without the DHT and LSD, killed after `timeoutMs`. */
 async function runCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -30,6 +30,8 @@ async function runCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", CLI, ...args],
       cwd: REPO,
+      // On by default, the DHT and local service discovery would reach the public routers and the LAN.
+      env: { CCBT_DHT: "0", CCBT_LSD: "0" },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -83,6 +83,9 @@ const cmd = [
   // The demo's resume state lives in its own directory, not in ~/.local/share/ccbt.
   "--state-dir",
   join(dir, "state"),
+  // The seeder is on this machine: no need to ask the public DHT or the LAN.
+  "--no-dht",
+  "--no-lsd",
 ];
 console.log(`$ ccbt ${cmd.join(" ")} --no-seed`);
 const started = performance.now();

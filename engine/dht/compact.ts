@@ -1,10 +1,12 @@
 /**
- * Compact node info (26 bytes) and compact peer info (6 bytes) of BEP 5, IPv4 only.
+ * Compact node info (26 bytes) and compact peer info (6 bytes) of BEP 5, IPv4; compact IPv6 peer info (18 bytes,
+ * BEP 32) is read from `values` too.
  *
  * @module
  */
 
 import type { PeerAddress } from "../tracker/types.ts";
+import { addressScope, formatIp } from "../tracker/_ip.ts";
 
 /** A DHT node's contact: 20-byte node id, IPv4 address and UDP port. */
 export interface NodeContact {
@@ -20,6 +22,8 @@ export interface NodeContact {
 export const COMPACT_NODE_LENGTH = 26;
 /** Bytes of one compact peer info entry (BEP 5): 4-byte IPv4, 2-byte port. */
 export const COMPACT_PEER_LENGTH = 6;
+/** Bytes of one compact IPv6 peer info entry (BEP 32): 16-byte IPv6, 2-byte port. */
+export const COMPACT_PEER6_LENGTH = 18;
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -83,13 +87,20 @@ export function encodeCompactPeer(peer: PeerAddress): Uint8Array {
 }
 
 /**
- * Decodes one compact peer info entry (BEP 5). Returns `undefined` (the entry is dropped, HOSTILE_INPUTS.md 55)
- * when it is not exactly 6 bytes or its port is 0.
+ * Decodes one compact peer info entry: 6 bytes (IPv4, BEP 5) or 18 bytes (IPv6, BEP 32; an IPv4-mapped address
+ * comes back as dotted IPv4). Returns `undefined` (the entry is dropped, HOSTILE_INPUTS.md 55) for any other
+ * length, port 0, or an IPv6 address no peer can have (`::`, multicast).
  *
  * @param bytes The entry.
  * @returns The peer, or `undefined`.
  */
 export function decodeCompactPeer(bytes: Uint8Array): PeerAddress | undefined {
+  if (bytes.length === COMPACT_PEER6_LENGTH) {
+    const address = bytes.subarray(0, 16);
+    const port = (bytes[16] << 8) | bytes[17];
+    if (port === 0 || addressScope(address) === "unusable") return undefined;
+    return { host: formatIp(address), port };
+  }
   if (bytes.length !== COMPACT_PEER_LENGTH) return undefined;
   return readAddress(bytes, 0);
 }

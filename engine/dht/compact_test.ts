@@ -39,3 +39,19 @@ Deno.test("encodeCompactPeer() behaviour: round trips and rejects bad input", ()
   assert.equal(decodeCompactPeer(new Uint8Array(7)), undefined);
   assert.equal(ipv4Bytes("256.1.1.1"), undefined);
 });
+
+Deno.test("decodeCompactPeer() behaviour: reads 18-byte IPv6 entries (BEP 32) and drops unusable ones", () => {
+  const loopback = new Uint8Array(18);
+  loopback[15] = 1;
+  loopback.set([0x1a, 0xe1], 16);
+  assert.deepEqual(decodeCompactPeer(loopback), { host: "::1", port: 6881 });
+  const mapped = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 7, 0, 80);
+  assert.deepEqual(decodeCompactPeer(mapped), { host: "10.0.0.7", port: 80 });
+  const zeroPort = loopback.slice();
+  zeroPort.set([0, 0], 16);
+  assert.equal(decodeCompactPeer(zeroPort), undefined);
+  const multicast = loopback.slice();
+  multicast[0] = 0xff;
+  assert.equal(decodeCompactPeer(multicast), undefined);
+  assert.equal(decodeCompactPeer(new Uint8Array(17)), undefined);
+});

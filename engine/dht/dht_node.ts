@@ -9,13 +9,19 @@ import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import type { BencodeDict, Encodable } from "../bencode/mod.ts";
 import { ByteBudget } from "./_byte_budget.ts";
 import { iterativeLookup, type LookupResult } from "./_lookup.ts";
-import { decodeCompactNodes, encodeCompactNodes, encodeCompactPeer, type NodeContact } from "./compact.ts";
+import {
+  decodeCompactNodes,
+  encodeCompactNodes,
+  encodeCompactPeer,
+  ipv4Bytes,
+  type NodeContact,
+} from "./compact.ts";
 import type { PeerAddress } from "../tracker/types.ts";
 import { decodeKrpc, encodeError, encodeQuery, encodeResponse, type KrpcQuery } from "./krpc.ts";
 import { KrpcError } from "./krpc_error.ts";
 import { PeerStore } from "./peer_store.ts";
 import { RateLimiter } from "./rate_limiter.ts";
-import { K, RoutingTable } from "./routing_table.ts";
+import { K, type NodeSighting, RoutingTable } from "./routing_table.ts";
 import { TokenManager } from "./tokens.ts";
 
 /** Options for {@link DhtNode}. */
@@ -24,10 +30,19 @@ export interface DhtNodeOptions {
   port?: number;
   /** Address to bind. Default `"0.0.0.0"`. */
   host?: string;
-  /** Our node id, 20 bytes. Default random. */
+  /** Our node id, 20 bytes, e.g. the one saved by an earlier run (BEP 5 keeps a node's id). Default random. */
   id?: Uint8Array;
-  /** Nodes to contact in {@link DhtNode.bootstrap}, e.g. `router.bittorrent.com:6881` resolved to IPv4. */
+  /**
+   * Nodes to contact in {@link DhtNode.bootstrap}, e.g. `router.bittorrent.com:6881` resolved to IPv4; IPv6
+   * addresses are ignored.
+   */
   bootstrap?: readonly { host: string; port: number }[];
+  /**
+   * Nodes known from an earlier run (e.g. saved by the state store): {@link DhtNode.bootstrap} pings each, and
+   * those that answer join the routing table and start the lookup of our own id. IPv6 contacts are ignored:
+   * this node speaks IPv4.
+   */
+  seeds?: readonly NodeContact[];
   /**
    * Treat each `host:port` as its own IP for the routing-table address cap and the query rate limit, so many
    * nodes on 127.0.0.1 can form a swarm in tests. Default `false`.
@@ -87,6 +102,7 @@ export class DhtNode {
   readonly #host: string;
   readonly #wantPort: number;
   readonly #bootstrapNodes: readonly { host: string; port: number }[];
+  readonly #seeds: readonly NodeContact[];
   readonly #allowSameIp: boolean;
   readonly #queryTimeoutMs: number;
   readonly #table: RoutingTable;
@@ -115,7 +131,11 @@ export class DhtNode {
     this.#id = options.id?.slice() ?? crypto.getRandomValues(new Uint8Array(20));
     this.#host = options.host ?? "0.0.0.0";
     this.#wantPort = options.port ?? 0;
-    this.#bootstrapNodes = options.bootstrap ?? [];
+    // This node speaks IPv4 (udp4): an IPv6 literal could never answer.
+    this.#bootstrapNodes = (options.bootstrap ?? []).filter((node) => !node.host.includes(":"));
+    this.#seeds = (options.seeds ?? []).filter((node) =>
+      node.id.length === 20 && ipv4Bytes(node.host) !== undefined
+    );
     this.#allowSameIp = options.allowSameIp === true;
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 2000;
     this.#table = new RoutingTable(this.#id, { now, allowSameIp: this.#allowSameIp });
@@ -139,11 +159,17 @@ export class DhtNode {
   /**
    * Binds the UDP socket and starts the maintenance timer (bucket refresh, peer expiry).
    * @returns When the socket is listening.
+   * @throws {Deno.errors.NotCapable} When `--allow-net` does not cover the address (checked first: node:dgram
+   *   would throw that where no caller can catch it).
    * @throws {Error} When already started or closed, or when the port cannot be bound.
    */
   async start(): Promise<void> {
     if (this.#socket !== undefined || this.#closed) {
       throw new Error("Cannot start DHT node: already started or closed");
+    }
+    const address = `${this.#host}:${this.#wantPort}`;
+    if (Deno.permissions.querySync({ name: "net", host: address }).state !== "granted") {
+      throw new Deno.errors.NotCapable(`Cannot start DHT node: no net permission for UDP ${address}`);
     }
     const socket = createSocket("udp4");
     this.#socket = socket;
@@ -166,13 +192,16 @@ export class DhtNode {
   }
 
   /**
-   * Asks each bootstrap node for nodes near our id, then runs a `find_node` lookup of our own id (BEP 5).
+   * Asks each bootstrap node for nodes near our id and pings each seed node (those that answer join the routing
+   * table), then runs a `find_node` lookup of our own id from what answered (BEP 5: "when starting up, the node
+   * should attempt to find the closest nodes in the DHT to itself").
    * @returns When the lookup ends; failures are absorbed (the table may stay empty).
    */
   async bootstrap(): Promise<void> {
-    const replies = await Promise.allSettled(
-      this.#bootstrapNodes.map((b) => this.#query(b, "find_node", { target: this.#id })),
-    );
+    const [replies] = await Promise.all([
+      Promise.allSettled(this.#bootstrapNodes.map((b) => this.#query(b, "find_node", { target: this.#id }))),
+      Promise.all(this.#seeds.map((seed) => this.addNode(seed.host, seed.port))),
+    ]);
     const seeds: NodeContact[] = [];
     for (const reply of replies) {
       const nodes = reply.status === "fulfilled" ? reply.value.r.get("nodes") : undefined;
@@ -235,6 +264,16 @@ export class DhtNode {
    */
   nodes(): NodeContact[] {
     return this.#table.nodes();
+  }
+
+  /**
+   * The good nodes of the routing table (BEP 5: heard from within 15 minutes), most recently seen first: what
+   * to save for the next run's {@link DhtNodeOptions.seeds}.
+   * @param max Most nodes to return (default all).
+   * @returns Contacts with 20-byte ids and last-seen times (ms, on the node's clock).
+   */
+  goodNodes(max?: number): NodeSighting[] {
+    return this.#table.goodNodes(max);
   }
 
   /**
@@ -359,12 +398,24 @@ export class DhtNode {
 
   #learn(node: NodeContact): void {
     const result = this.#table.add(node);
-    if (result.status !== "full" || result.questionable === undefined) return;
-    const stale = result.questionable;
-    const key = `${stale.host}:${stale.port}`;
+    if (result.status === "full" && result.questionable !== undefined) this.#ping(result.questionable);
+  }
+
+  /**
+   * A node sent us a query. One in the table is refreshed; a new one is pinged and joins when it answers (its
+   * reply goes through `#learn`): BEP 5 keeps only nodes that answered us, so one-shot or spoofed queriers cannot
+   * fill the table with dead contacts that we would hand out.
+   */
+  #heardFrom(node: NodeContact): void {
+    if (this.#table.state(node.id) !== undefined) this.#learn(node);
+    else this.#ping(node);
+  }
+
+  #ping(node: NodeContact): void {
+    const key = `${node.host}:${node.port}`;
     if (this.#pinging.has(key) || this.#pinging.size >= 8) return;
     this.#pinging.add(key);
-    this.#query(stale, "ping", {}).catch(() => {}).finally(() => this.#pinging.delete(key));
+    this.#query(node, "ping", {}).catch(() => {}).finally(() => this.#pinging.delete(key));
   }
 
   #onQuery(query: KrpcQuery, rinfo: RemoteInfo): void {
@@ -373,7 +424,10 @@ export class DhtNode {
       this.#send(encodeResponse(t, { id: this.#id, ...values }), rinfo.address, rinfo.port);
     const fail = (code: number, text: string) =>
       this.#send(encodeError(t, code, text), rinfo.address, rinfo.port);
-    if (a.get("ro") !== 1) this.#learn({ id: query.id, host: rinfo.address, port: rinfo.port });
+    // After the answer below is sent, so a new querier hears the answer before our ping.
+    if (a.get("ro") !== 1) {
+      queueMicrotask(() => this.#heardFrom({ id: query.id, host: rinfo.address, port: rinfo.port }));
+    }
     switch (query.q) {
       case "ping":
         reply({});

@@ -6,6 +6,7 @@
 
 export {
   COMPACT_NODE_LENGTH,
+  COMPACT_PEER6_LENGTH,
   COMPACT_PEER_LENGTH,
   decodeCompactNodes,
   decodeCompactPeer,
@@ -34,12 +35,14 @@ export {
 export { KrpcError } from "./krpc_error.ts";
 export { PeerStore, type PeerStoreOptions } from "./peer_store.ts";
 export { RateLimiter, type RateLimiterOptions } from "./rate_limiter.ts";
+export { type DnsResolver, resolveBootstrap, type ResolveBootstrapOptions } from "./resolve_bootstrap.ts";
 export {
   type AddResult,
   BAD_AFTER_FAILURES,
   commonPrefixBits,
   compareDistance,
   K,
+  type NodeSighting,
   type NodeState,
   QUESTIONABLE_AFTER_MS,
   RoutingTable,

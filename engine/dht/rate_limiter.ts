@@ -1,15 +1,18 @@
 /**
- * Per-IP limit on incoming DHT queries (HOSTILE_INPUTS.md 53): an IP sending more than N queries in one second is
- * ignored for a ban period.
+ * Per-IP limit on incoming DHT queries (HOSTILE_INPUTS.md 53): an IP sending more than N queries a second,
+ * averaged over 10 seconds, is ignored until it has been quiet for a ban period (libtorrent's `dos_blocker`).
  *
  * @module
  */
 
+/** Seconds over which the query rate is averaged: a burst up to 10 seconds' worth is allowed. */
+export const RATE_WINDOW_SECONDS = 10;
+
 /** Options for {@link RateLimiter}. */
 export interface RateLimiterOptions {
-  /** Queries allowed per IP per second. Default 5. */
+  /** Queries allowed per IP per second, averaged over {@link RATE_WINDOW_SECONDS}. Default 5. */
   perIpPerSecond?: number;
-  /** Seconds an IP is ignored after going over the limit. Default 300. */
+  /** Seconds an IP is ignored after going over the limit, counted from its last query. Default 300. */
   banSeconds?: number;
   /** Clock in milliseconds. Default `Date.now`. */
   now?: () => number;
@@ -24,7 +27,10 @@ interface Window {
 }
 
 /**
- * Counts queries per IP in one-second windows and bans an IP that goes over the limit. Pure: no timers.
+ * Counts queries per IP in windows of {@link RATE_WINDOW_SECONDS} and bans an IP that sends more than
+ * `perIpPerSecond` × 10 in one window. A well-behaved node's burst (bootstrap, then a lookup and an announce per
+ * torrent, a dozen queries in a second) passes; a flood is cut after 50 queries. While banned, every further
+ * query extends the ban, so a flooder stays ignored until it has been quiet for `banSeconds`. Pure: no timers.
  *
  * @example Ban after a burst
  * ```ts
@@ -32,14 +38,13 @@ interface Window {
  * import assert from "node:assert/strict";
  *
  * const limiter = new RateLimiter({ perIpPerSecond: 2, now: () => 0 });
- * assert.equal(limiter.allow("10.0.0.1"), true);
- * assert.equal(limiter.allow("10.0.0.1"), true);
+ * for (let i = 0; i < 20; i++) assert.equal(limiter.allow("10.0.0.1"), true);
  * assert.equal(limiter.allow("10.0.0.1"), false);
  * assert.equal(limiter.isBanned("10.0.0.1"), true);
  * ```
  */
 export class RateLimiter {
-  readonly #perSecond: number;
+  readonly #limit: number;
   readonly #banMs: number;
   readonly #now: () => number;
   readonly #maxTracked: number;
@@ -50,7 +55,7 @@ export class RateLimiter {
    * @param options Limit, ban length, clock, tracking cap.
    */
   constructor(options: RateLimiterOptions = {}) {
-    this.#perSecond = options.perIpPerSecond ?? 5;
+    this.#limit = (options.perIpPerSecond ?? 5) * RATE_WINDOW_SECONDS;
     this.#banMs = (options.banSeconds ?? 300) * 1000;
     this.#now = options.now ?? Date.now;
     this.#maxTracked = options.maxTracked ?? 10_000;
@@ -59,7 +64,8 @@ export class RateLimiter {
   /**
    * Counts one query from `host` and says whether to answer it.
    * @param host The sender's IP.
-   * @returns `false` when `host` is banned or just went over the limit (and is now banned).
+   * @returns `false` when `host` is banned (the ban then lasts `banSeconds` from now) or just went over the limit
+   *   (and is now banned).
    */
   allow(host: string): boolean {
     const now = this.#now();
@@ -69,13 +75,16 @@ export class RateLimiter {
       w = { start: now, count: 0, bannedUntil: 0 };
       this.#windows.set(host, w);
     }
-    if (w.bannedUntil > now) return false;
-    if (now - w.start >= 1000) {
+    if (w.bannedUntil > now) {
+      w.bannedUntil = now + this.#banMs;
+      return false;
+    }
+    if (now - w.start >= RATE_WINDOW_SECONDS * 1000) {
       w.start = now;
       w.count = 0;
     }
     w.count++;
-    if (w.count > this.#perSecond) {
+    if (w.count > this.#limit) {
       w.bannedUntil = now + this.#banMs;
       return false;
     }
@@ -93,7 +102,7 @@ export class RateLimiter {
 
   #prune(now: number): void {
     for (const [host, w] of this.#windows) {
-      if (w.bannedUntil <= now && now - w.start >= 1000) this.#windows.delete(host);
+      if (w.bannedUntil <= now && now - w.start >= RATE_WINDOW_SECONDS * 1000) this.#windows.delete(host);
     }
     while (this.#windows.size >= this.#maxTracked) this.#windows.delete(this.#windows.keys().next().value!);
   }

@@ -30,6 +30,12 @@ export interface RoutingTableOptions {
   allowSameIp?: boolean;
 }
 
+/** A contact with when the node was last heard from (a reply, or a query to us). */
+export interface NodeSighting extends NodeContact {
+  /** Time of the last reply or query from the node, on the table's clock (ms; `Date.now()` by default). */
+  readonly lastSeen: number;
+}
+
 /** Result of {@link RoutingTable.add}. */
 export type AddResult =
   | { readonly status: "added" | "updated" | "rejected" }
@@ -282,6 +288,20 @@ export class RoutingTable {
    */
   nodes(): NodeContact[] {
     return this.#buckets.flat().map((e) => ({ id: e.id.slice(), host: e.host, port: e.port }));
+  }
+
+  /**
+   * The good nodes (BEP 5: heard from within 15 minutes, fewer than {@link BAD_AFTER_FAILURES} failed queries in
+   * a row), most recently seen first, for saving between runs.
+   * @param max Most nodes to return (default all).
+   * @returns Copies of the contacts with their last-seen times.
+   */
+  goodNodes(max: number = Infinity): NodeSighting[] {
+    const now = this.#now();
+    return this.#buckets.flat().filter((e) => this.#state(e, now) === "good")
+      .sort((a, b) => b.lastSeen - a.lastSeen)
+      .slice(0, max)
+      .map((e) => ({ id: e.id.slice(), host: e.host, port: e.port, lastSeen: e.lastSeen }));
   }
 
   /**

@@ -10,7 +10,13 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import { StorageError } from "../errors.ts";
 import { toStorageError } from "./_storage_error.ts";
-import { CREATE_SCHEMA_SQL, REQUIRED_TABLES, STATE_DB_NAME, STATE_SCHEMA_VERSION } from "./_state_schema.ts";
+import {
+  CREATE_SCHEMA_SQL,
+  MIGRATIONS,
+  REQUIRED_TABLES,
+  STATE_DB_NAME,
+  STATE_SCHEMA_VERSION,
+} from "./_state_schema.ts";
 
 /** How long a statement waits for another process's lock before failing, in ms. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -20,6 +26,8 @@ const JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024;
 // SQLite primary result codes (https://www.sqlite.org/rescode.html) that mean the file itself is bad. Every
 // other failure (locked, I/O error, disk full, permission) is raised: the file may be fine.
 const SQLITE_CORRUPT = 11;
+/** The generic SQL error (e.g. "table already exists"): a migration that hits it does not fit the file. */
+const SQLITE_ERROR = 1;
 const SQLITE_NOTADB = 26;
 /** Errno-style codes for `StorageError.code` of the SQLite results that have one. */
 const ERRNO_OF_SQLITE: ReadonlyMap<number, string> = new Map([
@@ -48,8 +56,9 @@ class UnusableDatabase extends Error {}
  * A missing file is created silently. A 0-byte file with no (or an empty) `-wal` holds nothing: it is
  * initialised in place, with a warning (an empty state file may mean a lost one). An empty or missing file
  * beside a non-empty `-wal` is kept aside, because SQLite would delete that `-wal`. Any other file is checked
- * (the header string, `PRAGMA quick_check`, `user_version`, tables and columns); an unusable one is renamed
- * with its `-wal` and `-shm` to `ccbt.db.corrupt-<YYYYMMDDTHHMMSS>` (UTC) and a fresh database is created.
+ * (the header string, `PRAGMA quick_check`, `user_version`, tables and columns). An older version with a
+ * migration path is upgraded in place, keeping its records. An unusable one is renamed with its `-wal` and
+ * `-shm` to `ccbt.db.corrupt-<YYYYMMDDTHHMMSS>` (UTC) and a fresh database is created.
  *
  * @throws {StorageError} When the directory cannot be made, or the database cannot be opened for a reason that
  *   says nothing about its contents (locked by another process, I/O error, disk full, permission denied).
@@ -196,15 +205,12 @@ function validate(db: DatabaseSync, path: string): boolean {
     const version = Number(db.prepare("PRAGMA user_version").get()?.user_version);
     const objects = Number(db.prepare("SELECT count(*) AS n FROM sqlite_schema").get()?.n);
     if (version === 0 && objects === 0) return true;
-    if (version !== STATE_SCHEMA_VERSION) {
+    if (version === STATE_SCHEMA_VERSION) {
+      checkTables(db);
+    } else if (canMigrate(version)) {
+      migrate(db, version);
+    } else {
       throw new UnusableDatabase(`has schema version ${version}, not ${STATE_SCHEMA_VERSION}`);
-    }
-    const columnsOf = db.prepare("SELECT name FROM pragma_table_info(?)");
-    for (const [table, columns] of REQUIRED_TABLES) {
-      const present = new Set(columnsOf.all(table).map((row) => row.name));
-      if (present.size === 0) throw new UnusableDatabase(`lacks table ${table}`);
-      const missing = columns.find((column) => !present.has(column));
-      if (missing !== undefined) throw new UnusableDatabase(`lacks column ${table}.${missing}`);
     }
     return false;
   } catch (error) {
@@ -213,6 +219,51 @@ function validate(db: DatabaseSync, path: string): boolean {
     if (code === SQLITE_NOTADB) throw new UnusableDatabase("is not a SQLite database");
     if (code === SQLITE_CORRUPT) throw new UnusableDatabase(`is corrupt (${(error as Error).message})`);
     throw sqliteError(path, error);
+  }
+}
+
+/** Whether {@linkcode MIGRATIONS} lead from `version` (an older one) to the current version. */
+function canMigrate(version: number): boolean {
+  if (!Number.isInteger(version) || version < 1 || version >= STATE_SCHEMA_VERSION) return false;
+  for (let v = version; v < STATE_SCHEMA_VERSION; v++) if (!MIGRATIONS.has(v)) return false;
+  return true;
+}
+
+/**
+ * Upgrades the database from `version` to the current one and checks the result, in one transaction: a
+ * database the migration does not fit is left as it was (and then kept aside).
+ * @throws {UnusableDatabase} When a migration fails on the schema or the result lacks a table or column.
+ */
+function migrate(db: DatabaseSync, version: number): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    for (let v = version; v < STATE_SCHEMA_VERSION; v++) {
+      try {
+        // One statement at a time: node:sqlite gives the SQLite result code of a failed prepare, not of exec.
+        for (const statement of MIGRATIONS.get(v)!) db.prepare(statement).run();
+      } catch (error) {
+        if (sqliteCode(error) !== SQLITE_ERROR) throw error;
+        throw new UnusableDatabase(
+          `cannot be upgraded from schema version ${v} to ${v + 1}: ${(error as Error).message}`,
+        );
+      }
+    }
+    checkTables(db);
+    db.exec("COMMIT");
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+/** @throws {UnusableDatabase} When a table or column of the current schema is missing. */
+function checkTables(db: DatabaseSync): void {
+  const columnsOf = db.prepare("SELECT name FROM pragma_table_info(?)");
+  for (const [table, columns] of REQUIRED_TABLES) {
+    const present = new Set(columnsOf.all(table).map((row) => row.name));
+    if (present.size === 0) throw new UnusableDatabase(`lacks table ${table}`);
+    const missing = columns.find((column) => !present.has(column));
+    if (missing !== undefined) throw new UnusableDatabase(`lacks column ${table}.${missing}`);
   }
 }
 

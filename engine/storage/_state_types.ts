@@ -75,3 +75,23 @@ export interface ProgressUpdate {
   /** ms since the Unix epoch; absent keeps the stored value. */
   completedAt?: number;
 }
+
+/** A DHT node (BEP 5) kept between runs: a good node of the routing table when it was saved. */
+export interface SavedDhtNode {
+  /** The node's id, `Uint8Array` of 20 bytes. */
+  id: Uint8Array;
+  /** IPv4 (dotted quad) or IPv6 address, as text. */
+  host: string;
+  /** UDP port, 1–65535. */
+  port: number;
+  /** When the node last answered or queried us, in ms since the Unix epoch. */
+  lastSeen: number;
+}
+
+/** What the DHT keeps between runs (DESIGN.md section 5): our node id and nodes to bootstrap from. */
+export interface DhtState {
+  /** Our node id (BEP 5), `Uint8Array` of 20 bytes: reusing it keeps our place in the DHT. */
+  nodeId: Uint8Array;
+  /** Good nodes of the routing table, most recently seen first; at most 200 are kept. */
+  nodes: SavedDhtNode[];
+}

@@ -14,9 +14,12 @@ export { WorkerDiskIo, type WorkerDiskIoOptions } from "./worker_disk_io.ts";
 export { InlineDiskIo, type InlineDiskIoOptions } from "./inline_disk_io.ts";
 export { type DiskFaults, FaultyDiskIo } from "./faulty_disk_io.ts";
 export {
+  type DhtState,
   type FileStamp,
+  MAX_SAVED_DHT_NODES,
   type OpenedStateStore,
   type ProgressUpdate,
+  type SavedDhtNode,
   STATE_DB_NAME,
   STATE_SCHEMA_VERSION,
   StateStore,

@@ -1,19 +1,28 @@
 /**
  * The session's state store: one SQLite database (`node:sqlite`, WAL) holding each torrent's metainfo or
- * magnet, save path, have-bitfield, file stamps and priorities, stats and state (DESIGN.md section 5).
+ * magnet, save path, have-bitfield, file stamps and priorities, stats and state, and the DHT's node id and
+ * nodes (DESIGN.md section 5).
  *
  * @module
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import {
+  checkDhtState,
+  encodeNodeAddress,
+  MAX_SAVED_DHT_NODES,
+  nodeIdOfRow,
+  nodeOfRow,
+} from "./_dht_state.ts";
 import { openStateDb } from "./_state_open.ts";
 import { checkProgress, checkRecord } from "./_state_record.ts";
 import { encodeFiles, recordOfRow, rowOfRecord, type StateRow } from "./_state_row.ts";
 import { LIST_COLUMNS, TORRENT_COLUMNS } from "./_state_schema.ts";
-import type { ProgressUpdate, TorrentRecord } from "./_state_types.ts";
+import type { DhtState, ProgressUpdate, SavedDhtNode, TorrentRecord } from "./_state_types.ts";
 
 export { STATE_DB_NAME, STATE_SCHEMA_VERSION } from "./_state_schema.ts";
-export type { FileStamp, ProgressUpdate, TorrentRecord } from "./_state_types.ts";
+export { MAX_SAVED_DHT_NODES } from "./_dht_state.ts";
+export type { DhtState, FileStamp, ProgressUpdate, SavedDhtNode, TorrentRecord } from "./_state_types.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -79,6 +88,10 @@ export class StateStore {
   readonly #clean: StatementSync;
   readonly #reject: StatementSync;
   readonly #deleteRow: StatementSync;
+  readonly #dhtId: StatementSync;
+  readonly #dhtNodes: StatementSync;
+  readonly #dhtSaveId: StatementSync;
+  readonly #dhtSaveNode: StatementSync;
   #closed = false;
 
   private constructor(db: DatabaseSync, path: string) {
@@ -110,6 +123,13 @@ export class StateStore {
        SELECT ${all}, ?, ? FROM torrents WHERE rowid = ?`,
     );
     this.#deleteRow = db.prepare("DELETE FROM torrents WHERE rowid = ?");
+    this.#dhtId = db.prepare("SELECT node_id FROM dht_state ORDER BY rowid DESC LIMIT 1");
+    this.#dhtNodes = db.prepare(
+      `SELECT node_id, address, last_seen FROM dht_nodes ORDER BY last_seen DESC LIMIT ${MAX_SAVED_DHT_NODES}`,
+    );
+    this.#dhtNodes.setReadBigInts(true);
+    this.#dhtSaveId = db.prepare("INSERT INTO dht_state (node_id, saved_at) VALUES (?, ?)");
+    this.#dhtSaveNode = db.prepare("INSERT INTO dht_nodes (node_id, address, last_seen) VALUES (?, ?, ?)");
   }
 
   /**
@@ -226,6 +246,47 @@ export class StateStore {
       throw new RangeError(`Cannot clean checkpoints: days ${days} is not a non-negative number`);
     }
     return this.#clean.all(now - days * DAY_MS).map((row) => String(row.info_hash));
+  }
+
+  /**
+   * The DHT state saved by {@linkcode StateStore.saveDhtState}: our node id and up to
+   * {@linkcode MAX_SAVED_DHT_NODES} nodes, most recently seen first (BEP 5). Rows that do not hold a valid node
+   * (an id not 20 bytes, an address not 6 or 18 bytes, port 0, an unspecified or multicast address, a bad
+   * time) are skipped.
+   * @returns The state, or `undefined` when no node id is saved or the saved one is not 20 bytes.
+   */
+  loadDhtState(): DhtState | undefined {
+    const nodeId = nodeIdOfRow(this.#dhtId.get()?.node_id);
+    if (nodeId === undefined) return undefined;
+    const nodes: SavedDhtNode[] = [];
+    for (const row of this.#dhtNodes.all()) {
+      const node = nodeOfRow(row);
+      if (node !== undefined) nodes.push(node);
+    }
+    return { nodeId, nodes };
+  }
+
+  /**
+   * Replaces the saved DHT state in one transaction: our node id, and the nodes (most recently seen first, one
+   * per address, at most {@linkcode MAX_SAVED_DHT_NODES}; IPv4 and IPv6 kept in compact form, BEP 5 and BEP 32).
+   * @param state Node id and good nodes of the routing table.
+   * @throws {TypeError} An id not 20 bytes, a host that is not an IP address, a field of the wrong type.
+   * @throws {RangeError} A port outside 1–65535, a `lastSeen` that is negative or not finite.
+   */
+  saveDhtState(state: DhtState): void {
+    const nodes = checkDhtState(state);
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      this.#db.exec("DELETE FROM dht_state; DELETE FROM dht_nodes");
+      this.#dhtSaveId.run(state.nodeId, Date.now());
+      for (const node of nodes) {
+        this.#dhtSaveNode.run(node.id, encodeNodeAddress(node), Math.floor(node.lastSeen));
+      }
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
   }
 
   /** Returns and forgets the warnings queued since the last call (records set aside by `get` or `list`). */

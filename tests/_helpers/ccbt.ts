@@ -36,11 +36,16 @@ function denoArgs(args: readonly string[], options: CcbtOptions): string[] {
 
 /**
  * The environment of a child: a state directory of its own (so tests never touch `~/.local/share/ccbt` or each
- * other's database; `--state-dir` still wins), then the caller's variables.
+ * other's database; `--state-dir` still wins), the DHT and local service discovery off (on by default, they
+ * would reach the public DHT routers and the LAN; tests of them pass `--dht` / `--lsd`, which win), then the
+ * caller's variables.
  */
 function childEnv(options: CcbtOptions): { env: Record<string, string>; stateDir: string } {
   const stateDir = Deno.makeTempDirSync({ prefix: "ccbt_test_state_" });
-  return { env: { NO_COLOR: "1", CCBT_STATE_DIR: stateDir, ...options.env }, stateDir };
+  return {
+    env: { NO_COLOR: "1", CCBT_STATE_DIR: stateDir, CCBT_DHT: "0", CCBT_LSD: "0", ...options.env },
+    stateDir,
+  };
 }
 
 /** Runs `ccbt ARGS...` to completion (killed after the timeout) and returns its exit code and output. */
