@@ -11,6 +11,7 @@ import { type ByteTransport, readHandshake, writeAll } from "./peer_handshake.ts
 import { Choker } from "./picker/mod.ts";
 import type { TorrentContext } from "./torrent_context.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
+import { addressScope, formatIp, parseIp } from "./tracker/_ip.ts";
 import {
   encodeHandshake,
   type Handshake,
@@ -44,12 +45,41 @@ interface Candidate {
   self: boolean;
 }
 
-/** Formats an address as `host:port`, with IPv6 hosts in brackets. */
+/**
+ * Formats an address as `host:port`, with IPv6 hosts in brackets. IP hosts are written in canonical form (RFC
+ * 5952 for IPv6, dotted IPv4 for IPv4-mapped IPv6 such as `::ffff:127.0.0.1`, which is how a dual-stack listener
+ * sees an IPv4 peer), so one peer has one name whichever way it reached us; other hosts are kept as given.
+ *
+ * @param address Host (IP text or a name) and port.
+ * @returns E.g. `"192.0.2.7:6881"`, `"[2001:db8::7]:6881"`.
+ *
+ * @example An IPv4-mapped address is named as IPv4
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { peerName } from "./torrent_peers.ts";
+ * assert.equal(peerName({ host: "::ffff:127.0.0.1", port: 6881 }), "127.0.0.1:6881");
+ * assert.equal(peerName({ host: "0:0:0:0:0:0:0:1", port: 6881 }), "[::1]:6881");
+ * ```
+ */
 export function peerName(address: PeerAddress): string {
-  return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  const bytes = parseIp(address.host);
+  const host = bytes === undefined ? address.host : formatIp(bytes);
+  return host.includes(":") ? `[${host}]:${address.port}` : `${host}:${address.port}`;
 }
 
-/** The address in a `host:port` name made by {@linkcode peerName} (IPv6 hosts come back without brackets). */
+/**
+ * The address in a `host:port` name made by {@linkcode peerName} (IPv6 hosts come back without brackets).
+ *
+ * @param name E.g. `"192.0.2.7:6881"` or `"[::1]:6881"`.
+ * @returns The host and port; the port is `NaN` when `name` has none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addressOf } from "./torrent_peers.ts";
+ * assert.deepEqual(addressOf("[::1]:6881"), { host: "::1", port: 6881 });
+ * ```
+ */
 export function addressOf(name: string): PeerAddress {
   const colon = name.lastIndexOf(":");
   return { host: name.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(name.slice(colon + 1)) };
@@ -60,7 +90,8 @@ function hostOf(name: string): string {
 }
 
 function isLoopback(host: string): boolean {
-  return host.startsWith("127.") || host === "::1";
+  const bytes = parseIp(host);
+  return bytes !== undefined && addressScope(bytes) === "loopback";
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -81,6 +112,8 @@ export class PeerSet {
   #choker: Choker;
   #nextKey = 0;
   #halfOpen = 0;
+  /** The owner wants connections: set by `connectMore()`, cleared by `closeAll()` (pause, error, close). */
+  #wanted = false;
   #closed = false;
 
   constructor(ctx: TorrentContext, owner: PeerSetOwner, info: TorrentInfo) {
@@ -133,10 +166,13 @@ export class PeerSet {
     });
   }
 
-  /** Remembers addresses from a tracker or a peer exchange and dials them within the limits. */
+  /**
+   * Remembers addresses from a tracker or a peer exchange and dials them within the limits, if the owner wants
+   * connections now (else at its next `connectMore()`).
+   */
   learn(peers: readonly PeerAddress[]): void {
     for (const peer of peers) this.addCandidate(peer);
-    this.connectMore();
+    if (this.#wanted) this.#fill();
   }
 
   /** Lets every known address that has not failed for good be dialled at once (after a pause or an error). */
@@ -146,9 +182,14 @@ export class PeerSet {
     }
   }
 
-  /** Starts connection attempts up to the limits. */
+  /** Starts connection attempts up to the limits, and keeps dialling as attempts end until `closeAll()`. */
   connectMore(): void {
-    if (this.#closed) return;
+    this.#wanted = true;
+    this.#fill();
+  }
+
+  #fill(): void {
+    if (this.#closed || !this.#wanted) return;
     const settings = this.#ctx.settings;
     const now = performance.now();
     for (const candidate of this.#candidates.values()) {
@@ -196,6 +237,9 @@ export class PeerSet {
     } finally {
       candidate.connecting = false;
       this.#halfOpen--;
+      // The slot is free: the next address is dialled now, not at the next tick (most addresses a tracker or a
+      // peer exchange gives are dead; waiting a second for each batch of 8 would be slow).
+      this.#fill();
     }
   }
 
@@ -359,6 +403,7 @@ export class PeerSet {
   /** Closes every connection; with `final`, also stops new ones for good. */
   closeAll(reason: string, final = false): void {
     if (final) this.#closed = true;
+    this.#wanted = false;
     for (const peer of [...this.#peers.values()]) peer.close(reason);
   }
 }

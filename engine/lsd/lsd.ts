@@ -1,14 +1,14 @@
 /**
- * The BEP 14 Local Service Discovery service: announces our torrents on the IPv4 LSD multicast group and reports
- * peers that announce the same torrents on the local network.
+ * The BEP 14 Local Service Discovery service: announces our torrents on the LSD multicast groups (IPv4, and IPv6
+ * when asked and available) and reports peers that announce the same torrents on the local network.
  *
  * @module
  */
 
-import dgram from "node:dgram";
 import { AnnounceSchedule } from "./_announce_schedule.ts";
+import { LsdSocket } from "./_lsd_socket.ts";
 import { SourceLimiter } from "./_source_limiter.ts";
-import { encodeLsdAnnounce, LSD_GROUP, LSD_PORT, parseLsdAnnounce } from "./lsd_announce.ts";
+import { encodeLsdAnnounce, LSD_GROUP, LSD_GROUP6, LSD_PORT, parseLsdAnnounce } from "./lsd_announce.ts";
 
 /** Default time between two announces of one torrent, in ms (BEP 14: every 5 minutes). */
 export const LSD_REANNOUNCE_INTERVAL = 5 * 60_000;
@@ -20,6 +20,22 @@ export const LSD_MAX_MESSAGES_PER_SECOND = 5;
 export const LSD_MAX_INFO_HASHES_PER_ANNOUNCE = 20;
 
 const INFO_HASH = /^[0-9a-fA-F]{40}$/;
+
+/** The IPv6 side of an {@linkcode LsdService} (BEP 14 group B). */
+export interface LsdIpv6Options {
+  /** The IPv6 multicast group. Default `ff15::efc0:988f` (BEP 14). */
+  group?: string;
+  /** The UDP port of the group; 0 picks a free port (tests). Default 6771 (BEP 14). */
+  lsdPort?: number;
+  /**
+   * The interface to join the group on and send from, as `::%NAME` (`::%eth0`). Needed for interface- and
+   * link-local groups (`ff11::`, `ff12::`); link-local sources heard on it are reported with its zone
+   * (`fe80::1%eth0`), so they can be dialled. Default: the system's choice.
+   */
+  interface?: string;
+  /** Address to bind. Default: the group (with the interface's zone); `::` on Windows. */
+  bindAddress?: string;
+}
 
 /** Options for {@linkcode LsdService}. */
 export interface LsdServiceOptions {
@@ -46,6 +62,12 @@ export interface LsdServiceOptions {
   minAnnounceGap?: number;
   /** Most announces handled per source address per second. Default {@linkcode LSD_MAX_MESSAGES_PER_SECOND}. */
   maxMessagesPerSecond?: number;
+  /**
+   * Also announce and listen on an IPv6 group (BEP 14 group B): `true` for the BEP 14 defaults, or its settings.
+   * When the IPv6 socket cannot be opened (no IPv6, no multicast route), the service runs on IPv4 alone.
+   * Default `false`.
+   */
+  ipv6?: boolean | LsdIpv6Options;
 }
 
 /**
@@ -55,9 +77,10 @@ export interface LsdServiceOptions {
 export type LsdPeerCallback = (infoHash: string, host: string, port: number) => void;
 
 /**
- * Local Service Discovery (BEP 14) over IPv4 multicast. Wanted torrents are announced when added and then every
- * 5 minutes, with at most one packet per minute carrying up to 20 info-hashes (BEP 14 allows several per
- * announce; the rest wait for the next packet). Incoming datagrams are size-capped and parsed strictly
+ * Local Service Discovery (BEP 14) over IPv4 multicast, and IPv6 multicast when `ipv6` is set. Wanted torrents
+ * are announced when added and then every 5 minutes, with at most one packet per minute carrying up to 20
+ * info-hashes (BEP 14 allows several per announce; the rest wait for the next packet); each packet goes to every
+ * open group, with that group's `Host` header. Incoming datagrams are size-capped and parsed strictly
  * (`parseLsdAnnounce`); our own (same cookie) are ignored, and a source sending more than
  * `maxMessagesPerSecond` is ignored for the rest of that second. Callbacks never throw into the service.
  *
@@ -73,32 +96,36 @@ export type LsdPeerCallback = (infoHash: string, host: string, port: number) => 
  */
 export class LsdService {
   readonly #port: number;
-  readonly #group: string;
-  readonly #interface: string | undefined;
-  readonly #bindAddress: string;
+  readonly #ipv4: GroupSettings;
+  readonly #ipv6: GroupSettings | undefined;
   readonly #ttl: number;
   readonly #cookie: string;
   readonly #schedule: AnnounceSchedule;
   readonly #limiter: SourceLimiter;
   readonly #callbacks: LsdPeerCallback[] = [];
+  #socket: LsdSocket | undefined;
+  #socket6: LsdSocket | undefined;
   #lsdPort: number;
-  #socket: dgram.Socket | undefined;
+  #lsdPort6 = 0;
+  #started = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   /**
    * Makes a stopped service; {@linkcode LsdService.start} opens the socket.
    * @param options Listen port, group, interface, rate limits.
-   * @throws {RangeError} When `port` is outside 1..65535 or `lsdPort` outside 0..65535.
+   * @throws {RangeError} When `port` is outside 1..65535 or an `lsdPort` outside 0..65535.
    * @throws {TypeError} When `cookie` is not 1..64 visible ASCII characters.
    */
   constructor(options: LsdServiceOptions) {
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 0xffff) {
       throw new RangeError(`Cannot make LSD service: port ${options.port} is outside 1..65535`);
     }
-    const lsdPort = options.lsdPort ?? LSD_PORT;
-    if (!Number.isInteger(lsdPort) || lsdPort < 0 || lsdPort > 0xffff) {
-      throw new RangeError(`Cannot make LSD service: LSD port ${lsdPort} is outside 0..65535`);
+    const ipv6 = options.ipv6 === true ? {} : options.ipv6 === false ? undefined : options.ipv6;
+    for (const lsdPort of [options.lsdPort ?? LSD_PORT, ipv6?.lsdPort ?? LSD_PORT]) {
+      if (!Number.isInteger(lsdPort) || lsdPort < 0 || lsdPort > 0xffff) {
+        throw new RangeError(`Cannot make LSD service: LSD port ${lsdPort} is outside 0..65535`);
+      }
     }
     this.#cookie = options.cookie ?? randomCookie();
     if (!/^[!-~]{1,64}$/.test(this.#cookie)) {
@@ -107,10 +134,21 @@ export class LsdService {
       );
     }
     this.#port = options.port;
-    this.#group = options.group ?? LSD_GROUP;
-    this.#lsdPort = lsdPort;
-    this.#interface = options.interface;
-    this.#bindAddress = options.bindAddress ?? (Deno.build.os === "windows" ? "0.0.0.0" : this.#group);
+    this.#lsdPort = options.lsdPort ?? LSD_PORT;
+    this.#ipv4 = {
+      group: options.group ?? LSD_GROUP,
+      port: this.#lsdPort,
+      interface: options.interface,
+      bindAddress: options.bindAddress,
+    };
+    if (ipv6 !== undefined) {
+      this.#ipv6 = {
+        group: ipv6.group ?? LSD_GROUP6,
+        port: ipv6.lsdPort ?? LSD_PORT,
+        interface: ipv6.interface,
+        bindAddress: ipv6.bindAddress,
+      };
+    }
     this.#ttl = options.ttl ?? 1;
     this.#schedule = new AnnounceSchedule({
       reannounce: options.reannounceInterval ?? LSD_REANNOUNCE_INTERVAL,
@@ -120,9 +158,14 @@ export class LsdService {
     this.#limiter = new SourceLimiter(options.maxMessagesPerSecond ?? LSD_MAX_MESSAGES_PER_SECOND);
   }
 
-  /** The UDP port of the group, once started (the chosen one when `lsdPort` was 0). */
+  /** The UDP port of the IPv4 group, once started (the chosen one when `lsdPort` was 0). */
   get lsdPort(): number {
     return this.#lsdPort;
+  }
+
+  /** The UDP port of the IPv6 group once it is open (the chosen one when its `lsdPort` was 0), else 0. */
+  get lsdPort6(): number {
+    return this.#lsdPort6;
   }
 
   /** Our cookie, sent in every announce. */
@@ -131,38 +174,36 @@ export class LsdService {
   }
 
   /**
-   * Binds the UDP socket (with address reuse, so other LSD clients on this machine share the port), joins the
-   * group and turns on multicast loopback so clients on this machine hear each other.
-   * @returns When the socket is ready.
-   * @throws {Error} When the service was started or closed before, or the socket cannot bind or join the group
-   *   (the node:dgram error); the socket is closed then.
+   * Binds the UDP sockets (with address reuse, so other LSD clients on this machine share the port), joins the
+   * groups and turns on multicast loopback so clients on this machine hear each other. An IPv6 group that cannot
+   * be joined is left out (see {@linkcode LsdService.lsdPort6}).
+   * @returns When the sockets are ready.
+   * @throws {Error} When the service was started or closed before, or the IPv4 socket cannot bind or join the
+   *   group (the node:dgram error); the service is closed then.
    */
   async start(): Promise<void> {
-    if (this.#socket !== undefined || this.#closed) {
+    if (this.#started || this.#closed) {
       throw new Error("Cannot start LSD service: already started or closed");
     }
-    const socket = dgram.createSocket({ type: "udp4", reuseAddr: true });
-    this.#socket = socket;
+    this.#started = true;
+    const onMessage = (bytes: Uint8Array, host: string) => this.#receive(bytes, host);
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once("error", reject);
-        socket.bind(this.#lsdPort, this.#bindAddress, () => {
-          socket.off("error", reject);
-          resolve();
-        });
-      });
-      socket.addMembership(this.#group, this.#interface);
-      if (this.#interface !== undefined) socket.setMulticastInterface(this.#interface);
-      socket.setMulticastLoopback(true);
-      socket.setMulticastTTL(this.#ttl);
+      this.#socket = await LsdSocket.open({ ...this.#ipv4, ttl: this.#ttl, onMessage });
     } catch (e) {
       this.#closed = true;
-      socket.close();
       throw e;
     }
-    this.#lsdPort = socket.address().port;
-    socket.on("error", () => {});
-    socket.on("message", (bytes, remote) => this.#receive(bytes, remote.address));
+    this.#lsdPort = this.#socket.port;
+    if (this.#ipv6 !== undefined) {
+      this.#socket6 = await LsdSocket.open({ ...this.#ipv6, ttl: this.#ttl, onMessage }).catch(() =>
+        undefined
+      );
+      this.#lsdPort6 = this.#socket6?.port ?? 0;
+    }
+    if (this.#closed) {
+      await this.#closeSockets();
+      return;
+    }
     this.#flush();
   }
 
@@ -209,25 +250,31 @@ export class LsdService {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const socket = this.#socket;
+    await this.#closeSockets();
+  }
+
+  async #closeSockets(): Promise<void> {
+    const sockets = [this.#socket, this.#socket6];
     this.#socket = undefined;
-    if (socket === undefined) return;
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    this.#socket6 = undefined;
+    await Promise.all(sockets.map((socket) => socket?.close()));
   }
 
   #flush(): void {
-    const socket = this.#socket;
-    if (socket === undefined || this.#closed) return;
+    if (this.#socket === undefined || this.#closed) return;
     const now = performance.now();
     const batch = this.#schedule.take(now);
     if (batch !== null) {
-      const bytes = encodeLsdAnnounce({
-        port: this.#port,
-        infoHashes: batch,
-        cookie: this.#cookie,
-        host: `${this.#group}:${this.#lsdPort}`,
-      });
-      socket.send(bytes, this.#lsdPort, this.#group, () => {});
+      for (const socket of [this.#socket, this.#socket6]) {
+        if (socket === undefined) continue;
+        const bytes = encodeLsdAnnounce({
+          port: this.#port,
+          infoHashes: batch,
+          cookie: this.#cookie,
+          host: socket.host,
+        });
+        socket.send(bytes);
+      }
     }
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -255,6 +302,14 @@ export class LsdService {
       }
     }
   }
+}
+
+/** Where one group's socket binds and joins. */
+interface GroupSettings {
+  group: string;
+  port: number;
+  interface: string | undefined;
+  bindAddress: string | undefined;
 }
 
 function randomCookie(): string {

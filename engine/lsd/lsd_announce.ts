@@ -7,6 +7,8 @@
 
 /** The BEP 14 IPv4 multicast group (org-local). */
 export const LSD_GROUP = "239.192.152.143";
+/** The BEP 14 IPv6 multicast group (site-local). */
+export const LSD_GROUP6 = "ff15::efc0:988f";
 /** The BEP 14 UDP port. */
 export const LSD_PORT = 6771;
 /** Largest LSD announce sent or accepted, in bytes (BEP 14: keep packets within 1400 bytes). */
@@ -27,9 +29,30 @@ export interface LsdAnnounce {
   cookie?: string;
 }
 
+/**
+ * The `Host` header of an announce sent to `group` on `port` (BEP 14, RFC 2732: an IPv6 group in brackets).
+ *
+ * @param group The multicast group, IPv4 or IPv6 text.
+ * @param port The UDP port, 0..65535.
+ * @returns E.g. `239.192.152.143:6771` or `[ff15::efc0:988f]:6771`.
+ *
+ * @example The BEP 14 IPv6 group
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LSD_GROUP6, LSD_PORT, lsdHostHeader } from "./lsd_announce.ts";
+ * assert.equal(lsdHostHeader(LSD_GROUP6, LSD_PORT), "[ff15::efc0:988f]:6771");
+ * ```
+ */
+export function lsdHostHeader(group: string, port: number): string {
+  return group.includes(":") ? `[${group}]:${port}` : `${group}:${port}`;
+}
+
 /** Options for {@linkcode encodeLsdAnnounce}. */
 export interface EncodeLsdAnnounceOptions extends LsdAnnounce {
-  /** The `Host` header: the group and port the announce goes to. Default `239.192.152.143:6771`. */
+  /**
+   * The `Host` header: the group and port the announce goes to ({@linkcode lsdHostHeader}). Default
+   * `239.192.152.143:6771`.
+   */
   host?: string;
 }
 

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { LSD_MAX_INFO_HASHES_PER_ANNOUNCE } from "./lsd.ts";
-import { encodeLsdAnnounce, MAX_LSD_MESSAGE, parseLsdAnnounce } from "./lsd_announce.ts";
+import {
+  encodeLsdAnnounce,
+  LSD_GROUP,
+  LSD_GROUP6,
+  LSD_PORT,
+  lsdHostHeader,
+  MAX_LSD_MESSAGE,
+  parseLsdAnnounce,
+} from "./lsd_announce.ts";
 
 const H1 = "0123456789abcdef0123456789abcdef01234567";
 const H2 = "89abcdef0123456789abcdef0123456789abcdef";
@@ -98,4 +106,27 @@ Deno.test("parseLsdAnnounce() never throws on arbitrary bytes", () => {
   fc.assert(fc.property(fc.string(), (s) => {
     parse(`BT-SEARCH * HTTP/1.1\r\nPort: 1\r\n${s}\r\nInfohash: ${H1}\r\n\r\n`);
   }));
+});
+
+Deno.test("lsdHostHeader() writes an IPv6 group in brackets (BEP 14 group B, RFC 2732)", () => {
+  assert.equal(lsdHostHeader(LSD_GROUP6, LSD_PORT), "[ff15::efc0:988f]:6771");
+  assert.equal(lsdHostHeader(LSD_GROUP, LSD_PORT), "239.192.152.143:6771");
+  assert.equal(lsdHostHeader("ff11::1", 0), "[ff11::1]:0");
+});
+
+Deno.test("encodeLsdAnnounce() writes the BEP 14 IPv6 announce, and parseLsdAnnounce() reads it", () => {
+  const bytes = encodeLsdAnnounce({
+    port: 6881,
+    infoHashes: [H1],
+    cookie: "v6",
+    host: lsdHostHeader(LSD_GROUP6, LSD_PORT),
+  });
+  assert.equal(
+    new TextDecoder().decode(bytes),
+    `BT-SEARCH * HTTP/1.1\r\nHost: [ff15::efc0:988f]:6771\r\nPort: 6881\r\nInfohash: ${H1}\r\ncookie: v6\r\n\r\n\r\n`,
+  );
+  assert.deepEqual(parseLsdAnnounce(bytes), { port: 6881, infoHashes: [H1], cookie: "v6" });
+  // The Host header is informative: a receiver takes the peer's address from the UDP source, whatever it says.
+  const odd = `BT-SEARCH * HTTP/1.1\r\nHost: [ff15::efc0:988f\r\nPort: 1\r\nInfohash: ${H2}\r\n\r\n`;
+  assert.deepEqual(parse(odd), { port: 1, infoHashes: [H2] });
 });

@@ -2,11 +2,15 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { LsdService } from "./lsd.ts";
 import { encodeLsdAnnounce } from "./lsd_announce.ts";
+import { findIpv6Multicast, TEST_GROUP6 } from "./_test_ipv6.ts";
 
 const H1 = "0123456789abcdef0123456789abcdef01234567";
 const H2 = "89abcdef0123456789abcdef0123456789abcdef";
 /** A group of our own, so tests never meet a real LSD client on this machine. */
 const GROUP = "239.192.152.201";
+/** Where IPv6 multicast loops back on this machine (never on lo), or why it cannot. */
+const IPV6 = await findIpv6Multicast();
+const NO_IPV6 = "reason" in IPV6 ? ` [ignored: ${IPV6.reason}]` : "";
 
 interface Heard {
   infoHash: string;
@@ -107,4 +111,64 @@ Deno.test("LsdService() rejects bad options and a second start()", async () => {
     await service.close();
     await service.close();
   }
+});
+
+Deno.test({
+  name: `LsdService with ipv6 is heard over the IPv6 group alone, from a source it can dial${NO_IPV6}`,
+  ignore: "reason" in IPV6,
+  fn: async () => {
+    if ("reason" in IPV6) return;
+    const v6 = { group: TEST_GROUP6, interface: IPV6.interface };
+    // Each service has an IPv4 port of its own, so only the IPv6 group joins them.
+    const a = new LsdService({
+      port: 6881,
+      group: GROUP,
+      interface: "127.0.0.1",
+      lsdPort: 0,
+      minAnnounceGap: 0,
+      ipv6: { ...v6, lsdPort: 0 },
+    });
+    await a.start();
+    const b = new LsdService({
+      port: 6882,
+      group: GROUP,
+      interface: "127.0.0.1",
+      lsdPort: 0,
+      minAnnounceGap: 0,
+      ipv6: { ...v6, lsdPort: a.lsdPort6 },
+    });
+    await b.start();
+    try {
+      assert.ok(a.lsdPort6 > 0 && b.lsdPort6 === a.lsdPort6);
+      assert.notEqual(a.lsdPort, b.lsdPort);
+      const heardByB = listen(b);
+      a.announce([H1]);
+      const heard = await heardByB.next();
+      assert.equal(heard.infoHash, H1);
+      assert.equal(heard.port, 6881);
+      assert.ok(heard.host.includes(":"), `an IPv6 source, got ${heard.host}`);
+      if (/^fe80:/i.test(heard.host)) assert.ok(heard.host.endsWith(`%${IPV6.zone}`), heard.host);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+});
+
+Deno.test("LsdService runs on IPv4 alone when the IPv6 group cannot be joined", async () => {
+  const common = { group: GROUP, interface: "127.0.0.1", minAnnounceGap: 0 };
+  const a = new LsdService({ port: 6881, lsdPort: 0, ...common, ipv6: { group: "ff15::zz", lsdPort: 0 } });
+  await a.start();
+  const b = new LsdService({ port: 6882, lsdPort: a.lsdPort, ...common });
+  await b.start();
+  try {
+    assert.equal(a.lsdPort6, 0);
+    const heardByB = listen(b);
+    a.announce([H2]);
+    assert.deepEqual(await heardByB.next(), { infoHash: H2, host: "127.0.0.1", port: 6881 });
+  } finally {
+    await a.close();
+    await b.close();
+  }
+  assert.throws(() => new LsdService({ port: 1, ipv6: { lsdPort: -1 } }), RangeError);
 });
