@@ -11,6 +11,9 @@
  * - BEP 6: the fast extension (have all/none, reject, allowed fast)
  * - BEP 9 and BEP 53: magnet links (parsed; fetching metadata from peers is not wired in yet)
  * - BEP 48: scrape (HTTP), and BEP 15 scrape over UDP
+ * - BEP 52: v2 and hybrid metainfo (parsed and created, SHA-256 Merkle trees); v2-only torrents cannot be
+ *   downloaded yet, hybrids download through their v1 side
+ * - BEP 47: padding files and file attributes (parsed and created)
  *
  * State: with `SessionOptions.stateDir`, each torrent's progress is kept in a SQLite database and a piece is
  * recorded only after its data is durable, so restarts resume without losing or re-downloading verified data.
@@ -55,11 +58,26 @@ export {
   formatMagnet,
   MagnetError,
   type MagnetLink,
+  parseFileSelection,
   parseMagnet,
   parseTorrent,
   type TorrentFile,
   type TorrentInfo,
+  type TorrentVersion,
 } from "./engine/metainfo/mod.ts";
+export {
+  type FileMerkle,
+  fileMerkle,
+  FileMerkleHasher,
+  type HashesRange,
+  merkleRoot,
+  type MerkleRootOptions,
+  MerkleTree,
+  type MerkleTreeOptions,
+  pieceLayerRoot,
+  proofRoot,
+  type ProvenNode,
+} from "./engine/merkle/mod.ts";
 export {
   type AnnounceEvent,
   type AnnounceRequest,
@@ -73,9 +91,11 @@ export {
   type UdpTrackerClientOptions,
 } from "./engine/tracker/mod.ts";
 export {
+  type DhtState,
   type FileStamp,
   type OpenedStateStore,
   type ProgressUpdate,
+  type SavedDhtNode,
   StateStore,
   type TorrentRecord,
 } from "./engine/storage/state_store.ts";

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { type Command, Option } from "commander";
-import { MagnetError, parseMagnet, parseTorrent } from "../mod.ts";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { MagnetError, parseFileSelection, parseMagnet, parseTorrent } from "../mod.ts";
 import {
   type LoadedTorrent,
   loadTorrents,
@@ -38,10 +38,18 @@ function withSwarmOptions(command: Command): Command {
     .option("--seed-ratio <r>", "stop seeding at this upload ratio", parsePositive)
     .option("--seed-time <seconds>", "stop seeding after this many seconds", parsePositive)
     .option("--fresh", "discard the recorded state of the torrents and check their data again")
-    .option("--dht", "find peers through the DHT (BEP 5; private torrents never use it)")
-    .option("--dht-port <n>", "UDP port of the DHT node (0 = any)", parsePort)
-    .option("--dht-bootstrap <host:port>", "DHT node to bootstrap from (repeatable)", parsePeer)
-    .option("--lsd", "find peers on the local network (BEP 14 local service discovery)");
+    .option("--dht", "find peers through the DHT (BEP 5; default on; private torrents never use it)")
+    .option("--no-dht", "do not use the DHT")
+    .option("--dht-port <n>", "UDP port of the DHT node (default: the listen port; 0 = any)", parsePort)
+    .option(
+      "--dht-bootstrap <host:port>",
+      "DHT node to bootstrap from (repeatable; replaces the defaults)",
+      parsePeer,
+    )
+    .option("--pex", "exchange peers with peers (BEP 11; default on; never for private torrents)")
+    .option("--no-pex", "do not exchange peers")
+    .option("--lsd", "find peers on the local network (BEP 14; default on; never for private torrents)")
+    .option("--no-lsd", "do not use local service discovery");
 }
 
 /** Merges flags with config and environment into what `runTorrents` takes. */
@@ -56,6 +64,11 @@ async function runOptions(
     port: opts.port,
     bind: opts.bind,
     hashBackend: opts.hashBackend,
+    dht: opts.dht,
+    dhtPort: opts.dhtPort,
+    dhtBootstrap: opts.dhtBootstrap,
+    pex: opts.pex,
+    lsd: opts.lsd,
   });
   return {
     torrents,
@@ -71,11 +84,36 @@ async function runOptions(
     hashBackend: settings.hashBackend,
     stateDir: settings.stateDir,
     mode: run.checkOnly ? "recheck" : opts.fresh ? "fresh" : "resume",
-    dht: opts.dht === true,
-    dhtPort: opts.dhtPort,
-    dhtBootstrap: opts.dhtBootstrap,
-    lsd: opts.lsd === true,
+    dht: settings.dht,
+    dhtPort: settings.dhtPort ?? settings.port,
+    dhtBootstrap: settings.dhtBootstrap,
+    pex: settings.pex,
+    lsd: settings.lsd,
   };
+}
+
+/** Parses `--select` (BEP 53 `so` grammar: `0,2-4`). */
+function parseSelect(value: string): number[] {
+  try {
+    return parseFileSelection(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** `--select` for `download`: every index must name a file of every torrent. */
+function checkSelect(select: readonly number[] | undefined, torrents: readonly LoadedTorrent[]): void {
+  for (const torrent of torrents) {
+    const count = parseTorrent(torrent.bytes).files.length;
+    const bad = select?.find((i) => i >= count);
+    if (bad !== undefined) {
+      throw new UsageError(
+        `Cannot select file ${bad} of ${torrent.path}: it has ${count} files (0..${
+          count - 1
+        }; see ccbt info)`,
+      );
+    }
+  }
 }
 
 /** Adds `download`, `seed`, `resume` and `recheck` to `cli`; `exit` receives an action's exit code. */
@@ -85,10 +123,17 @@ export function registerSwarmCommands(cli: Command, exit: (code: number) => void
       .description("download torrents (resuming what is recorded), then seed them")
       .argument("<torrents...>", ".torrent files (several run in parallel in one session)")
       .requiredOption("-o, --output <dir>", "directory to save the files in")
-      .option("--no-seed", "exit as soon as all data is verified"),
+      .option("--no-seed", "exit as soon as all data is verified")
+      .option(
+        "--select <list>",
+        "download only these files, by index as ccbt info shows them: 0,2-4",
+        parseSelect,
+      ),
   ).action(async (paths: string[], opts) => {
     const torrents = await loadTorrents(paths);
-    exit(await runTorrents(await runOptions(torrents, { savePath: opts.output, seed: opts.seed }, opts)));
+    checkSelect(opts.select, torrents);
+    const run = await runOptions(torrents, { savePath: opts.output, seed: opts.seed }, opts);
+    exit(await runTorrents({ ...run, select: opts.select }));
   });
 
   withSwarmOptions(
@@ -96,7 +141,8 @@ export function registerSwarmCommands(cli: Command, exit: (code: number) => void
       .description("fetch a magnet link's metadata from peers, download it, then seed it")
       .argument("<magnet>", "magnet URI (BEP 9)")
       .requiredOption("-o, --output <dir>", "directory to save the files in")
-      .option("--no-seed", "exit as soon as all data is verified"),
+      .option("--no-seed", "exit as soon as all data is verified")
+      .option("--select <list>", "download only these files (0,2-4); default: the link's so=", parseSelect),
   ).action(async (magnet: string, opts) => {
     try {
       parseMagnet(magnet);
@@ -105,7 +151,7 @@ export function registerSwarmCommands(cli: Command, exit: (code: number) => void
       throw error;
     }
     const run = await runOptions([], { savePath: opts.output, seed: opts.seed }, opts);
-    exit(await runTorrents({ ...run, magnets: [magnet] }));
+    exit(await runTorrents({ ...run, magnets: [magnet], select: opts.select }));
   });
 
   withSwarmOptions(
@@ -120,7 +166,7 @@ export function registerSwarmCommands(cli: Command, exit: (code: number) => void
 
   withSwarmOptions(
     cli.command("resume")
-      .description("resume a recorded torrent: from TORRENT, else the stored metainfo")
+      .description("resume a recorded torrent: from TORRENT, else the stored metainfo, else its magnet link")
       .argument("<info-hash>", "info-hash (hex, or a unique prefix of at least 6 digits)")
       .argument("[torrent]", ".torrent file to use instead of the stored metainfo")
       .option("--no-seed", "exit as soon as all data is verified"),
@@ -142,10 +188,10 @@ export function registerSwarmCommands(cli: Command, exit: (code: number) => void
     } else if (record.metainfo !== undefined) {
       torrent = { path: `${record.infoHash} (stored metainfo)`, bytes: record.metainfo };
     } else if (record.magnet !== undefined) {
-      throw new UsageError(
-        `Cannot resume ${record.infoHash} from its magnet link: fetching metadata from peers is not supported ` +
-          `yet; give the .torrent file: ccbt resume ${record.infoHash} FILE.torrent`,
-      );
+      // Stopped before its metadata arrived (HOSTILE_INPUTS.md case 66): fetch it again from the magnet link.
+      const run = await runOptions([], { savePath: record.savePath, seed: opts.seed }, opts);
+      exit(await runTorrents({ ...run, magnets: [record.magnet] }));
+      return;
     } else {
       throw new UsageError(`Cannot resume ${record.infoHash}: no metainfo is stored; give the .torrent file`);
     }

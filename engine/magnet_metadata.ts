@@ -5,11 +5,13 @@
  * @module
  */
 
+import type { AlertInput } from "./alerts.ts";
 import { encode } from "./bencode/mod.ts";
 import { PeerProtocolError } from "./errors.ts";
-import type { MagnetLink } from "./metainfo/mod.ts";
+import { type MagnetLink, parseTorrent } from "./metainfo/mod.ts";
 import { MetadataFetcher } from "./metadata/mod.ts";
 import { type ByteTransport, readHandshake, writeAll } from "./peer_handshake.ts";
+import { selectOnlyPriorities } from "./torrent_files.ts";
 import { peerName } from "./torrent_peers.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
 import {
@@ -26,6 +28,9 @@ import {
 
 /** The id peers send our ut_metadata messages under (our extension handshake's `m`). */
 const OUR_UT_METADATA = 1;
+/** Milliseconds after a peer's attempt ended before it may be asked again, when discovery names it again. */
+const RETRY_PEER_MS = 15_000;
+
 /** Peers asked at once. */
 const PARALLEL_PEERS = 8;
 
@@ -59,10 +64,66 @@ export function torrentFromMetadata(infoBytes: Uint8Array, trackers: readonly st
   return out;
 }
 
+/** What a magnet link's BEP 53 `so` asks of the fetched torrent: see {@linkcode magnetSelection}. */
+export interface MagnetSelection {
+  /** One file priority per file (listed files 4, others 0), or `undefined` when the link has no `so`. */
+  priorities?: number[];
+  /** A `select_only_ignored` alert when `so` named files the torrent does not have. */
+  warning?: AlertInput;
+}
+
 /**
- * Fetches the metadata of `link` from `peers`, several in parallel, until one full copy matches the info-hash.
- * @param peers Peers to ask (the magnet's `x.pe`, `--peer`, tracker replies).
- * @param options `timeoutMs` for the whole fetch (default 60 s); `signal` to give up earlier.
+ * The file priorities a magnet link selects (BEP 53 `so`), now that its metadata is known. Indices at or beyond
+ * the file count are ignored with a warning (BEP 53 says nothing of them); the other files are not downloaded.
+ * @param link The magnet link.
+ * @param torrent The .torrent bytes made from its metadata.
+ * @throws {MetainfoError} When `torrent` is not valid metainfo.
+ */
+export function magnetSelection(link: MagnetLink, torrent: Uint8Array): MagnetSelection {
+  if (link.selectOnly === undefined) return {};
+  const fileCount = parseTorrent(torrent).files.length;
+  const { priorities, ignored } = selectOnlyPriorities(fileCount, link.selectOnly);
+  if (ignored.length === 0) return { priorities };
+  return {
+    priorities,
+    warning: {
+      type: "select_only_ignored",
+      category: "status",
+      infoHash: link.infoHashHex,
+      indices: ignored,
+      fileCount,
+      message: `Ignoring so= file ${ignored.length === 1 ? "index" : "indices"} ` +
+        `${ignored.slice(0, 10).join(",")}${ignored.length > 10 ? ",..." : ""} of ${link.infoHashHex}: ` +
+        `the torrent has ${fileCount} files (0..${fileCount - 1})`,
+    },
+  };
+}
+
+/** Milliseconds between rounds of `discover` while the metadata is missing: 5 s, 10 s, 15 s, then every 30 s. */
+const DISCOVER_DELAYS_MS = [5_000, 10_000, 15_000, 30_000];
+
+/** Options of {@linkcode fetchMagnetMetadata}. */
+export interface MagnetFetchOptions {
+  /** Give up after this many ms (default 60 000). */
+  timeoutMs?: number;
+  /** Give up when aborted (rejects with the signal's reason). */
+  signal?: AbortSignal;
+  /**
+   * Finds more peers (trackers, DHT); called at once and again after 5, 10, 15 and then every 30 s until the
+   * metadata is in. A peer found again is asked again only when its last attempt ended 15 s ago or more (it
+   * may have been checking its data, or busy). Without it, the fetch fails as soon as every peer in `peers`
+   * has been asked.
+   */
+  discover?: () => Promise<readonly PeerAddress[]>;
+  /** Milliseconds between `discover` rounds, the last repeated (default 5 s, 10 s, 15 s, then 30 s). */
+  discoverDelaysMs?: readonly number[];
+}
+
+/**
+ * Fetches the metadata of `link` from `peers` (and those `options.discover` finds), several in parallel, until
+ * one full copy matches the info-hash.
+ * @param peers Peers to ask (the magnet's `x.pe`, `--peer`).
+ * @param options Timeout, abort signal, and where to find more peers.
  * @returns The verified bencoded `info` dictionary.
  * @throws {Error} When no peer provides the metadata in time.
  */
@@ -70,10 +131,24 @@ export async function fetchMagnetMetadata(
   link: MagnetLink,
   peers: readonly PeerAddress[],
   ctx: MagnetFetchContext,
-  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  options: MagnetFetchOptions = {},
 ): Promise<Uint8Array> {
   const fetcher = new MetadataFetcher({ infoHash: link.infoHash });
-  const queue = [...new Map(peers.map((p) => [peerName(p), p])).values()];
+  const queue: PeerAddress[] = [];
+  /** Peer name -> when its last attempt ended (ms, `performance.now()`); `Infinity` while queued or asked. */
+  const asked = new Map<string, number>();
+  const idle: (() => void)[] = [];
+  let ended = false;
+  const offer = (found: readonly PeerAddress[]) => {
+    for (const peer of found) {
+      const name = peerName(peer);
+      if (performance.now() - (asked.get(name) ?? -Infinity) < RETRY_PEER_MS) continue;
+      asked.set(name, Infinity);
+      queue.push(peer);
+    }
+    for (const wake of idle.splice(0)) wake();
+  };
+  offer(peers);
   const open = new Set<ByteTransport>();
   let done: (metadata: Uint8Array) => void;
   const finished = new Promise<Uint8Array>((resolve) => done = resolve);
@@ -84,7 +159,10 @@ export async function fetchMagnetMetadata(
     timer = setTimeout(
       () =>
         reject(
-          new Error(`Cannot fetch the metadata of ${link.infoHashHex}: no peer sent it in ${timeoutMs} ms`),
+          new Error(
+            `Cannot fetch the metadata of ${link.infoHashHex}: no peer sent it in ${timeoutMs} ms ` +
+              `(${asked.size} ${asked.size === 1 ? "peer" : "peers"} found)`,
+          ),
         ),
       timeoutMs,
     );
@@ -92,13 +170,19 @@ export async function fetchMagnetMetadata(
   });
 
   const askNext = async (): Promise<void> => {
-    while (queue.length > 0 && fetcher.metadata === undefined) {
-      const peer = queue.shift()!;
+    while (!ended && fetcher.metadata === undefined) {
+      const peer = queue.shift();
+      if (peer === undefined) {
+        if (options.discover === undefined) return;
+        await new Promise<void>((resolve) => idle.push(resolve));
+        continue;
+      }
       try {
         await askPeer(peer, key++);
       } catch {
         // That peer could not help: try the next one.
       }
+      asked.set(peerName(peer), performance.now());
     }
   };
 
@@ -164,6 +248,19 @@ export async function fetchMagnetMetadata(
     }
   };
 
+  let pause: ReturnType<typeof setTimeout> | undefined;
+  let endPause = () => {};
+  const discovering = (async () => {
+    for (let round = 0; options.discover !== undefined && !ended && fetcher.metadata === undefined; round++) {
+      offer(await options.discover().catch(() => []));
+      const delays = options.discoverDelaysMs ?? DISCOVER_DELAYS_MS;
+      const ms = delays[Math.min(round, delays.length - 1)];
+      await new Promise<void>((resolve) => {
+        endPause = resolve;
+        pause = setTimeout(resolve, ms);
+      });
+    }
+  })();
   const workers = Promise.all(Array.from({ length: PARALLEL_PEERS }, askNext)).then(() => {
     if (fetcher.metadata === undefined) {
       throw new Error(`Cannot fetch the metadata of ${link.infoHashHex}: no peer had it`);
@@ -173,9 +270,14 @@ export async function fetchMagnetMetadata(
   try {
     return await Promise.race([finished, workers, deadline]);
   } finally {
+    ended = true;
     clearTimeout(timer);
+    clearTimeout(pause);
+    endPause();
+    for (const wake of idle.splice(0)) wake();
     for (const transport of open) closeQuietly(transport);
     queue.length = 0;
+    discovering.catch(() => {});
     workers.catch(() => {});
     deadline.catch(() => {});
   }

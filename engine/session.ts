@@ -5,17 +5,20 @@
  */
 
 import { type Alert, AlertQueue } from "./alerts.ts";
-import { PeerProtocolError } from "./errors.ts";
+import { MetainfoError, PeerProtocolError } from "./errors.ts";
 import { type MagnetLink, parseMagnet, parseTorrent, type TorrentInfo } from "./metainfo/mod.ts";
-import { fetchMagnetMetadata, torrentFromMetadata } from "./magnet_metadata.ts";
+import { magnetSelection } from "./magnet_metadata.ts";
+import { resolveMagnet } from "./magnet_add.ts";
 import { type ByteTransport, readHandshake } from "./peer_handshake.ts";
 import type { DiskIo, HashBackend } from "./storage/disk_io.ts";
 import { StateStore, WorkerDiskIo } from "./storage/mod.ts";
-import { DhtNode } from "./dht/mod.ts";
-import { LsdService } from "./lsd/mod.ts";
+import type { DhtNode } from "./dht/mod.ts";
+import { LSD_GROUP, LSD_PORT, LsdService } from "./lsd/mod.ts";
+import { SessionDht } from "./session_dht.ts";
 import { Torrent } from "./torrent.ts";
 import type { Budget, SwarmSettings, TorrentContext } from "./torrent_context.ts";
 import { TorrentHandle } from "./torrent_handle.ts";
+import { checkFilePriorities } from "./torrent_files.ts";
 import { peerName } from "./torrent_peers.ts";
 import { announce, type PeerAddress, UdpTrackerClient } from "./tracker/mod.ts";
 import { WireDecoder } from "./wire/mod.ts";
@@ -54,17 +57,33 @@ export interface SessionOptions {
    * nothing is recorded and every start checks existing data.
    */
   stateDir?: string;
-  /** Join the DHT (BEP 5) to find peers without trackers; private torrents never use it (default false). */
+  /**
+   * Join the DHT (BEP 5) to find peers without trackers; private torrents never use it (default false). With
+   * `stateDir`, the node id and the good nodes are saved (every 5 minutes and at close) and reused at the next
+   * start. A DHT that cannot start (no permission, port taken) is a `state_warning` alert, not an error.
+   */
   dht?: boolean;
   /** UDP port of the DHT node (default 0: any free port). */
   dhtPort?: number;
-  /** DHT nodes to bootstrap from (`{ host, port }`, IP addresses). */
-  dhtBootstrap?: readonly PeerAddress[];
   /**
-   * Local service discovery (BEP 14): announce public torrents on the LAN multicast group and connect to the
-   * peers heard there (default false). An object sets the group, UDP port and interface (tests use their own).
+   * DHT nodes to bootstrap from (`{ host, port }`): IP addresses or host names, resolved (A and AAAA) at start;
+   * a name that does not resolve is a `state_warning` alert.
    */
-  lsd?: boolean | { group?: string; port?: number; interface?: string; minAnnounceGap?: number };
+  dhtBootstrap?: readonly PeerAddress[];
+  /** Peer exchange (BEP 11, ut_pex) with peers of public torrents (default true). */
+  pex?: boolean;
+  /**
+   * Local service discovery (BEP 14): announce public torrents on the LAN multicast groups and connect to the
+   * peers heard there (default false). `true` uses the IPv4 group and, when it can be joined, the IPv6 group. An
+   * object sets the IPv4 group, UDP port and interface (tests use their own), and IPv6 only when `ipv6` is given.
+   */
+  lsd?: boolean | {
+    group?: string;
+    port?: number;
+    interface?: string;
+    minAnnounceGap?: number;
+    ipv6?: boolean | { group?: string; port?: number; interface?: string };
+  };
 }
 
 /** What to add: a .torrent's bytes or parsed metainfo, and where to save it. */
@@ -82,6 +101,12 @@ export interface AddTorrentParams {
    * unchanged and checks the rest; `recheck` hashes all existing data; `fresh` discards the record first.
    */
   mode?: "resume" | "recheck" | "fresh";
+  /**
+   * One priority per file of the torrent (metainfo order, padding files included): 0 = do not download, 1..7
+   * (default 4 for every file). Recorded in the state store; without it, recorded priorities are used. See
+   * `TorrentHandle.setFilePriorities` for what a selection downloads and writes.
+   */
+  filePriorities?: readonly number[];
 }
 
 /** What to add from a magnet link. */
@@ -127,6 +152,7 @@ export class Session {
   #udp: UdpTrackerClient | undefined;
   #store: StateStore | undefined;
   #dht: DhtNode | undefined;
+  #sessionDht: SessionDht | undefined;
   #lsd: LsdService | undefined;
   #listener: Deno.TcpListener | undefined;
   #incoming = new Set<ByteTransport>();
@@ -149,6 +175,7 @@ export class Session {
       maxHalfOpen: 8,
       connectTimeout: options.connectTimeout ?? 15_000,
       handshakeTimeout: options.handshakeTimeout ?? 10_000,
+      pex: options.pex ?? true,
     };
   }
 
@@ -174,16 +201,34 @@ export class Session {
 
   async #startDht(): Promise<void> {
     const host = this.#options.listenHost ?? "0.0.0.0";
-    this.#dht = new DhtNode({
-      port: this.#options.dhtPort ?? 0,
+    this.#sessionDht = await SessionDht.start({
       host,
-      bootstrap: this.#options.dhtBootstrap,
+      port: this.#options.dhtPort ?? 0,
+      bootstrap: this.#options.dhtBootstrap ?? [],
+      store: this.#store,
+      warn: (message) => this.#warn(message),
       // On loopback every node shares one address: count them by host and port, as in tests.
       allowSameIp: host.startsWith("127."),
     });
-    await this.#dht.start();
-    // Torrents look up peers as they start: fill the routing table first (a few seconds at most).
-    await this.#dht.bootstrap().catch(() => {});
+    this.#dht = this.#sessionDht?.node;
+  }
+
+  /** LSD only adds peers: when it cannot start (no permission, no multicast) the session runs without it. */
+  async #startLsdOrWarn(): Promise<void> {
+    const settings = typeof this.#options.lsd === "object" ? this.#options.lsd : {};
+    // node:dgram throws a missing permission where nobody can catch it: ask first.
+    const address = `${settings.group ?? LSD_GROUP}:${settings.port ?? LSD_PORT}`;
+    const failure = Deno.permissions.querySync({ name: "net", host: address }).state !== "granted"
+      ? `no net permission for UDP ${address}`
+      : await this.#startLsd().then(() => undefined, (error) => String(error?.message ?? error));
+    if (failure === undefined) return;
+    this.#lsd = undefined;
+    this.#warn(`Cannot start local service discovery: ${failure}; running without it`);
+  }
+
+  /** A problem that leaves the session running (DHT, LSD, state), as a `state_warning` alert. */
+  #warn(message: string): void {
+    this.#alerts.push({ type: "state_warning", category: "storage", message });
   }
 
   async #startLsd(): Promise<void> {
@@ -194,6 +239,9 @@ export class Session {
       lsdPort: settings.port,
       interface: settings.interface,
       minAnnounceGap: settings.minAnnounceGap,
+      ipv6: typeof settings.ipv6 === "object"
+        ? { ...settings.ipv6, lsdPort: settings.ipv6.port }
+        : settings.ipv6 ?? this.#options.lsd === true,
     });
     this.#lsd.onPeer((infoHash, host, port) => {
       const torrent = this.#torrents.get(infoHash);
@@ -236,19 +284,25 @@ export class Session {
         port: this.#options.listenPort ?? 0,
       });
       this.#acceptLoop(this.#listener);
-      if (this.#options.lsd) await this.#startLsd();
+      if (this.#options.lsd) await this.#startLsdOrWarn();
     }
   }
 
   /**
    * Adds a torrent and starts it: existing data is checked, then trackers and peers are contacted.
    * @returns The torrent's handle; `status().state` is `checking` until the check is done.
-   * @throws {MetainfoError} When the torrent bytes are not valid metainfo.
-   * @throws {RangeError} When a torrent with the same info-hash is already in the session.
+   * @throws {MetainfoError} When the torrent bytes are not valid metainfo, or the torrent is v2-only (BEP 52), which
+   *   cannot be downloaded yet (hybrids can, through their v1 side).
+   * @throws {RangeError} When a torrent with the same info-hash is already in the session, or `filePriorities`
+   *   does not hold one integer in 0..7 per file.
    */
   async addTorrent(params: AddTorrentParams): Promise<TorrentHandle> {
     if (this.#closed) throw new Error("Cannot add a torrent: the session is closed");
     const info = params.torrent instanceof Uint8Array ? parseTorrent(params.torrent) : params.torrent;
+    if (info.version === "v2") {
+      throw new MetainfoError(`Cannot add ${info.name}: BitTorrent v2-only torrents are not supported yet`);
+    }
+    if (params.filePriorities !== undefined) checkFilePriorities(info.files.length, params.filePriorities);
     if (this.#torrents.has(info.infoHashHex)) {
       throw new RangeError(`Cannot add torrent ${info.infoHashHex}: it is already in the session`);
     }
@@ -261,6 +315,7 @@ export class Session {
       paused: params.paused,
       mode: params.mode,
       metainfo: params.torrent instanceof Uint8Array ? params.torrent : undefined,
+      filePriorities: params.filePriorities,
     });
     this.#torrents.set(info.infoHashHex, torrent);
     this.#alerts.push({
@@ -281,43 +336,39 @@ export class Session {
   /**
    * Adds a magnet link (BEP 9): asks the link's `x.pe` peers, `params.peers`, and the peers its trackers and the
    * DHT (when on) return for the metadata, checks it against the info-hash, then adds the torrent as
-   * `addTorrent` does.
+   * `addTorrent` does. Unless `filePriorities` is given, the link's BEP 53 `so` selects the files to download
+   * (the others get priority 0); `so` indices beyond the file count are ignored with a `select_only_ignored`
+   * alert.
    * @throws {MagnetError} When the link cannot be parsed.
    * @throws {Error} When no peer provides the metadata within `timeoutMs` (default 60 s).
    */
   async addMagnet(params: AddMagnetParams): Promise<TorrentHandle> {
     const link = typeof params.magnet === "string" ? parseMagnet(params.magnet) : params.magnet;
+    if (this.#torrents.has(link.infoHashHex)) {
+      throw new RangeError(`Cannot add torrent ${link.infoHashHex}: it is already in the session`);
+    }
     await this.start();
     const ctx = this.#context();
-    const peers: PeerAddress[] = [...link.peers, ...(params.peers ?? [])];
-    const request = {
-      infoHash: link.infoHash,
-      peerId: this.#peerId,
-      port: this.listenPort,
-      uploaded: 0,
-      downloaded: 0,
-      left: 1,
-      numwant: 50,
-      key: this.#trackerKey,
-    };
-    await Promise.all([
-      ...link.trackers.map((url) =>
-        ctx.announce(url, request, { timeout: 10_000 }).then((reply) => peers.push(...reply.peers), () => {})
-      ),
-      this.#dht?.getPeers(link.infoHash).then((found) => peers.push(...found), () => {}),
-    ]);
-    const infoBytes = await fetchMagnetMetadata(link, peers, {
+    const savePath = await absoluteDir(params.savePath);
+    const { torrent, peers } = await resolveMagnet(link, savePath, params.peers ?? [], {
+      store: this.#store,
+      announce: ctx.announce,
+      dht: this.#dht,
+      request: { peerId: this.#peerId, port: this.listenPort, numwant: 50, key: this.#trackerKey },
       peerId: this.#peerId,
       connect: ctx.connect,
       connectTimeout: this.#settings.connectTimeout,
       handshakeTimeout: this.#settings.handshakeTimeout,
     }, { timeoutMs: params.timeoutMs });
+    const selection = params.filePriorities === undefined ? magnetSelection(link, torrent) : {};
+    if (selection.warning !== undefined) this.#alerts.push(selection.warning);
     return await this.addTorrent({
-      torrent: torrentFromMetadata(infoBytes, link.trackers),
-      savePath: params.savePath,
+      torrent,
+      savePath,
       peers,
       paused: params.paused,
       mode: params.mode,
+      filePriorities: params.filePriorities ?? selection.priorities,
     });
   }
 
@@ -355,7 +406,7 @@ export class Session {
     await Promise.allSettled([...this.#removing]);
     this.#torrents.clear();
     await this.#udp?.close();
-    await this.#dht?.close();
+    await this.#sessionDht?.close();
     await this.#lsd?.close();
     if (this.#ownsDiskIo) await this.#diskIo?.close();
     this.#store?.close();
