@@ -13,6 +13,7 @@ import { MetadataFetcher } from "./metadata/mod.ts";
 import { type ByteTransport, readHandshake, writeAll } from "./peer_handshake.ts";
 import { selectOnlyPriorities } from "./torrent_files.ts";
 import { peerName } from "./torrent_peers.ts";
+import { parseIp } from "./tracker/_ip.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
 import {
   decodeExtensionHandshake,
@@ -198,7 +199,11 @@ export async function fetchMagnetMetadata(
       const writer = new MessageWriter();
       writer.extended(
         0,
-        encodeExtensionHandshake({ m: new Map([["ut_metadata", OUR_UT_METADATA]]), v: "ccbt/0.1.0" }),
+        encodeExtensionHandshake({
+          m: new Map([["ut_metadata", OUR_UT_METADATA]]),
+          v: "ccbt/0.1.0",
+          yourip: parseIp(peer.host),
+        }),
       );
       await writeAll(transport, writer.take());
       let theirs = 0;

@@ -10,6 +10,7 @@ import { MetadataServer } from "./metadata/mod.ts";
 import type { PeerConnection } from "./peer_connection.ts";
 import { PexState } from "./pex/mod.ts";
 import { addressOf } from "./torrent_peers.ts";
+import { parseIp } from "./tracker/_ip.ts";
 import {
   decodeExtensionHandshake,
   decodePex,
@@ -58,15 +59,21 @@ export class TorrentExtensions {
   }
 
   /**
-   * Sends our extension handshake (BEP 10): ut_metadata with the metadata size (BEP 9), and ut_pex (BEP 11)
-   * unless the torrent is private or PEX is off.
+   * Sends our extension handshake (BEP 10): ut_metadata with the metadata size (BEP 9), ut_pex (BEP 11)
+   * unless the torrent is private or PEX is off, our listen port, client name, request queue size and the
+   * peer's address as we see it (`yourip`).
    */
   handshake(peer: PeerConnection): void {
     const m = new Map([["ut_metadata", UT_METADATA_ID]]);
     if (this.#pexOn) m.set("ut_pex", UT_PEX_ID);
     const metadataSize = this.#options.infoBytes.length;
     const p = this.#options.listenPort() || undefined;
-    peer.sendExtended(0, encodeExtensionHandshake({ m, v: "ccbt/0.1.0", p, metadataSize, reqq: 500 }));
+    // BEP 10 `yourip`: the peer's address as we see it, so it can learn its external address.
+    const yourip = parseIp(addressOf(peer.name).host);
+    peer.sendExtended(
+      0,
+      encodeExtensionHandshake({ m, v: "ccbt/0.1.0", p, metadataSize, reqq: 500, yourip }),
+    );
   }
 
   /**

@@ -53,3 +53,23 @@ Deno.test("TorrentExtensions behaviour: pex false neither offers, reads nor send
     assert.equal(a.sent.some((m) => m.id === 5), on, `ut_pex sent with ${JSON.stringify(options)}`);
   }
 });
+
+Deno.test("TorrentExtensions.handshake() sends m, v, p, reqq, metadata_size and the peer's address as yourip (BEP 10)", () => {
+  const { ext } = extensions({});
+  const a = fakePeer(7, 6001);
+  ext.handshake(a.peer);
+  const ours = decodeExtensionHandshake(a.sent[0].payload);
+  assert.equal(a.sent[0].id, 0);
+  assert.deepEqual(ours.yourip, Uint8Array.of(10, 0, 0, 7));
+  assert.equal(ours.p, 6881);
+  assert.equal(ours.reqq, 500);
+  assert.equal(ours.metadataSize, 100);
+  assert.equal(ours.v, "ccbt/0.1.0");
+  const v6 = fakePeer(8, 6002);
+  (v6.peer as unknown as { name: string }).name = "[2001:db8::5]:6002";
+  ext.handshake(v6.peer);
+  assert.deepEqual(
+    decodeExtensionHandshake(v6.sent[0].payload).yourip,
+    Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5),
+  );
+});
