@@ -7,9 +7,14 @@
  * - BEP 15: UDP tracker protocol
  * - BEP 23: compact tracker peer lists
  * - BEP 7: IPv6 tracker peers (`peers6`)
- * - BEP 27: the private flag (parsed)
+ * - BEP 27: private torrents (no DHT, PEX or LSD for them)
  * - BEP 6: the fast extension (have all/none, reject, allowed fast)
- * - BEP 9 and BEP 53: magnet links (parsed; fetching metadata from peers is not wired in yet)
+ * - BEP 9: magnet links and metadata exchange (ut_metadata), fetching and serving
+ * - BEP 10: the extension protocol
+ * - BEP 11: peer exchange (ut_pex)
+ * - BEP 5: the DHT (a full node; its nodes kept in the state database)
+ * - BEP 14: local service discovery (IPv4 and IPv6 groups)
+ * - BEP 53: magnet `so` file selection, and file priorities
  * - BEP 48: scrape (HTTP), and BEP 15 scrape over UDP
  * - BEP 52: v2 and hybrid metainfo (parsed and created, SHA-256 Merkle trees); v2-only torrents cannot be
  *   downloaded yet, hybrids download through their v1 side
