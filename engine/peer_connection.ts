@@ -73,6 +73,8 @@ export class PeerConnection {
   readonly extensions: boolean;
   /** Pieces the peer lets us request while it chokes us (BEP 6 allowed fast set). */
   readonly allowedFast: Set<number> = new Set();
+  /** Pieces the peer suggested (BEP 6 `suggest piece`), requested first while we still need them; at most 32. */
+  readonly suggested: Set<number> = new Set();
 
   #transport: ByteTransport;
   #decoder: WireDecoder;
@@ -266,9 +268,11 @@ export class PeerConnection {
             `Peer sent ${message.type} ${message.index}`,
           );
         }
-        // Suggestions are hints we do not follow; the allowed fast set is kept small (BEP 6 suggests 10).
+        // Both sets are kept small (BEP 6 suggests an allowed fast set of 10); past the cap, hints are ignored.
         if (message.type === "allowed_fast" && this.allowedFast.size < 256) {
           this.allowedFast.add(message.index);
+        } else if (message.type === "suggest" && this.suggested.size < 32) {
+          this.suggested.add(message.index);
         }
         return;
     }

@@ -136,6 +136,7 @@ Deno.test("PeerConnection with the fast extension takes have_all, reject and all
   deepEqual(has, [-1]);
   equal(peer.bitfield.count, 8);
   deepEqual([...peer.allowedFast], [3]);
+  deepEqual([...peer.suggested], [5]);
   deepEqual(rejected, ["2:16384+16384"]);
   transport.send({ type: "allowed_fast", index: 8 });
   await done;
@@ -152,6 +153,16 @@ Deno.test("PeerConnection with the fast extension rejects requests it will not s
     { type: "have_none" },
     { type: "reject", index: 1, begin: 0, length: 16384 },
   ]);
+  peer.close("test over");
+  await done;
+});
+
+Deno.test("PeerConnection keeps at most 32 suggested pieces (BEP 6 suggest)", async () => {
+  const { transport, closed, peer, done } = setup(100, true);
+  for (let i = 0; i < 50; i++) transport.send({ type: "suggest", index: i });
+  await tick();
+  equal(peer.suggested.size, 32);
+  deepEqual(closed, []);
   peer.close("test over");
   await done;
 });

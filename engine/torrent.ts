@@ -9,14 +9,14 @@ import type { AlertInput, TorrentState } from "./alerts.ts";
 import { StorageError } from "./errors.ts";
 import type { TorrentInfo } from "./metainfo/mod.ts";
 import type { ByteTransport, PeerConnection, PeerDelegate } from "./peer_connection.ts";
-import { PiecePicker, requestQueueSize } from "./picker/mod.ts";
+import type { PeerKey, PiecePicker } from "./picker/mod.ts";
 import { TorrentAnnouncer } from "./torrent_announcer.ts";
 import { statusOf, type TorrentStatus } from "./torrent_status.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
 import type { Handshake, WireDecoder } from "./wire/mod.ts";
 import { PeerSet } from "./torrent_peers.ts";
 import type { TorrentContext, TorrentOptions } from "./torrent_context.ts";
-import { PieceBuffers } from "./piece_buffers.ts";
+import { TorrentDownload } from "./torrent_download.ts";
 import { TorrentExtensions } from "./peer_extensions.ts";
 import { TorrentDht } from "./torrent_dht.ts";
 import { type CheckpointState, type StartMode, TorrentData } from "./torrent_data.ts";
@@ -32,22 +32,18 @@ export class Torrent implements PeerDelegate {
   /** Absolute save directory. */
   readonly savePath: string;
   readonly #ctx: TorrentContext;
-  #picker: PiecePicker;
+  readonly #download: TorrentDownload;
   /** The file selection (priorities) and the verified-byte counts over it. */
   readonly files: TorrentFiles;
   readonly #data: TorrentData;
   #mode: StartMode;
-  #writes = new Set<Promise<void>>();
   readonly #peers: PeerSet;
   readonly #announcer: TorrentAnnouncer;
   #state: TorrentState = "checking";
   #error: string | undefined;
-  readonly #buffers: PieceBuffers;
   readonly #extensions: TorrentExtensions;
   readonly #dht: TorrentDht | undefined;
-  #downloaded = 0;
   #uploaded = 0;
-  #wasted = 0;
   #finishedAt: number | null = null;
   #tick: ReturnType<typeof setInterval> | undefined;
   #lastRechoke = 0;
@@ -60,8 +56,15 @@ export class Torrent implements PeerDelegate {
     this.#ctx = ctx;
     this.info = options.info;
     this.savePath = options.savePath;
-    const { pieceCount, pieceLength, totalLength } = options.info;
-    this.#picker = new PiecePicker({ pieceCount, pieceLength, totalLength });
+    this.#download = new TorrentDownload(options.info, ctx.budget, ctx.diskIo, () => this.#data.storageId, {
+      verified: (index) => this.#pieceVerified(index),
+      failed: (index, blamed) => this.#pieceFailed(index, blamed),
+      error: (error) => this.#fail(error),
+      drained: () => this.#fillAll(),
+      cancel: (keys, index, begin, length) => {
+        for (const key of keys) this.#peers.get(key)?.sendCancel(index, begin, length);
+      },
+    });
     this.#mode = options.mode ?? "resume";
     this.#data = new TorrentData({
       ...options,
@@ -78,7 +81,6 @@ export class Torrent implements PeerDelegate {
       onChange: () => this.#wantChanged(),
       onError: (error) => this.#fail(error),
     });
-    this.#buffers = new PieceBuffers(ctx.budget, pieceLength);
     this.#extensions = new TorrentExtensions({
       infoBytes: options.info.infoBytes,
       private: options.info.private,
@@ -96,7 +98,7 @@ export class Torrent implements PeerDelegate {
         peerId: ctx.peerId,
         port: ctx.listenPort(),
         uploaded: this.#uploaded,
-        downloaded: this.#downloaded,
+        downloaded: this.#download.downloaded,
         // Every missing piece counts, wanted or not: a partial selection is never reported as complete.
         left: this.info.totalLength - this.files.verifiedBytes,
         event,
@@ -111,6 +113,11 @@ export class Torrent implements PeerDelegate {
       this.#dht = new TorrentDht(ctx.dht, options.info.infoHash, ctx.listenPort, (p) => this.#peers.learn(p));
     }
     if (options.paused) this.#state = "paused";
+  }
+
+  /** The picker of the current run (a new one per check). */
+  get #picker(): PiecePicker {
+    return this.#download.picker;
   }
 
   /** Info-hash as 40 lowercase hex characters. */
@@ -135,9 +142,7 @@ export class Torrent implements PeerDelegate {
    * result, then joins the swarm (unless paused). Also how a torrent in `error` starts again.
    */
   async start(): Promise<void> {
-    const { pieceCount, pieceLength, totalLength } = this.info;
-    this.#picker = new PiecePicker({ pieceCount, pieceLength, totalLength });
-    this.#buffers.releaseAll();
+    this.#download.reset();
     this.#error = undefined;
     const paused = this.#state === "paused";
     this.#setState("checking");
@@ -232,7 +237,11 @@ export class Torrent implements PeerDelegate {
       piecesHave: this.#picker.have.count,
       peers: this.#peers.size,
       rates: this.#peers.rates(now),
-      counters: { downloaded: this.#downloaded, uploaded: this.#uploaded, wasted: this.#wasted },
+      counters: {
+        downloaded: this.#download.downloaded,
+        uploaded: this.#uploaded,
+        wasted: this.#download.wasted,
+      },
       seedingSeconds: this.#finishedAt === null ? null : (now - this.#finishedAt) / 1000,
     });
   }
@@ -245,14 +254,14 @@ export class Torrent implements PeerDelegate {
     this.#dht?.stop();
     this.#peers.closeAll("torrent closed", true);
     // Writes in flight still finish and count, so the last checkpoint records everything that reached the disk.
-    await Promise.allSettled([...this.#writes]);
+    await this.#download.settle();
     if (this.#data.storageId >= 0 && this.#state !== "checking" && this.#state !== "error") {
       await this.#data.checkpoint().catch((error) => this.#fail(error));
     }
     await this.#data.idle();
     await this.#announcer.stop();
     if (this.#data.storageId >= 0) await this.#ctx.diskIo.removeStorage(this.#data.storageId).catch(() => {});
-    this.#buffers.releaseAll();
+    this.#download.releaseAll();
   }
 
   peerHas(peer: PeerConnection, index: number): void {
@@ -288,24 +297,7 @@ export class Torrent implements PeerDelegate {
   }
 
   blockReceived(peer: PeerConnection, index: number, begin: number, block: Uint8Array): void {
-    this.#downloaded += block.length;
-    const result = this.#picker.blockReceived(peer.key, index, begin, block.length);
-    if (result.status !== "new") {
-      this.#wasted += block.length;
-      peer.wasted += block.length;
-      return;
-    }
-    const buffer = this.#buffers.get(index);
-    if (buffer === undefined) {
-      // The picker only hands out blocks of pieces that have a buffer; losing it means the piece was dropped.
-      this.#wasted += block.length;
-      return;
-    }
-    buffer.set(block, begin);
-    for (const key of result.cancel) {
-      this.#peers.get(key)?.sendCancel(index, begin, block.length);
-    }
-    if (result.pieceComplete) this.#finishPiece(index);
+    this.#download.blockReceived(peer, index, begin, block);
   }
 
   readBlock(_peer: PeerConnection, index: number, begin: number, length: number): Promise<Uint8Array | null> {
@@ -354,48 +346,7 @@ export class Torrent implements PeerDelegate {
   }
 
   #fillRequests(peer: PeerConnection): void {
-    if (peer.closed || !peer.amInterested || this.#state !== "downloading") return;
-    // While choked, only pieces of the peer's allowed fast set may be requested (BEP 6).
-    if (peer.peerChoking && peer.allowedFast.size === 0) return;
-    const now = performance.now();
-    const outstanding = this.#picker.requestsOf(peer.key);
-    const target = requestQueueSize({ downloadRate: peer.download.rate(now), blockSize: 16384 });
-    if (outstanding >= target) return;
-    const blocks = this.#picker.pickBlocks(
-      peer.key,
-      peer.isSeed ? "all" : peer.bitfield,
-      target - outstanding,
-      peer.peerChoking ? peer.allowedFast : undefined,
-    );
-    if (blocks.length > 0 && outstanding === 0) peer.lastBlock = now;
-    for (const block of blocks) {
-      if (!this.#buffers.allocate(block.index, this.#picker.pieceSize(block.index))) {
-        this.#picker.abortRequest(peer.key, block.index, block.begin);
-        continue;
-      }
-      peer.sendRequest(block.index, block.begin, block.length);
-    }
-  }
-
-  #finishPiece(index: number): void {
-    const buffer = this.#buffers.take(index)!;
-    const size = buffer.byteLength;
-    const write = this.#ctx.diskIo.hashAndWrite(this.#data.storageId, index, buffer.buffer as ArrayBuffer)
-      .then(
-        (result) => {
-          this.#buffers.written(size, result.buffer);
-          if (result.ok) this.#pieceVerified(index);
-          else this.#pieceFailed(index, size);
-          this.#fillAll();
-        },
-        (error) => {
-          this.#buffers.written(size);
-          this.#picker.pieceFailed(index);
-          this.#fail(error);
-        },
-      );
-    this.#writes.add(write);
-    write.finally(() => this.#writes.delete(write));
+    if (this.#state === "downloading") this.#download.fill(peer);
   }
 
   #pieceVerified(index: number): void {
@@ -431,9 +382,8 @@ export class Torrent implements PeerDelegate {
     }
   }
 
-  #pieceFailed(index: number, size: number): void {
-    this.#wasted += size;
-    const peers = this.#peers.blame(this.#picker.pieceFailed(index), index);
+  #pieceFailed(index: number, blamed: PeerKey[]): void {
+    const peers = this.#peers.blame(blamed, index);
     this.#alert({ type: "hash_failed", category: "error", infoHash: this.infoHash, piece: index, peers });
   }
 
@@ -455,7 +405,7 @@ export class Torrent implements PeerDelegate {
       have: this.#picker.have.clone(),
       live: this.#picker.have,
       uploaded: this.#uploaded,
-      downloaded: this.#downloaded,
+      downloaded: this.#download.downloaded,
       state: this.#state,
       error: this.#error,
       complete: this.complete,

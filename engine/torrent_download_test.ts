@@ -1,0 +1,86 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import type { PeerConnection } from "./peer_connection.ts";
+import { Bitfield } from "./picker/bitfield.ts";
+import { RateMeter } from "./rate_meter.ts";
+import type { DiskIo, WriteResult } from "./storage/disk_io.ts";
+import { type DownloadEvents, TorrentDownload } from "./torrent_download.ts";
+
+const PIECE = 32768; // two 16 KiB blocks
+
+/** The part of a PeerConnection the pipeline uses, recording the requests sent. */
+function fakePeer(options: { choking?: boolean; allowedFast?: number[]; suggested?: number[] } = {}) {
+  const requests: string[] = [];
+  const peer = {
+    key: 1,
+    closed: false,
+    amInterested: true,
+    peerChoking: options.choking ?? false,
+    isSeed: true,
+    bitfield: new Bitfield(8),
+    allowedFast: new Set(options.allowedFast ?? []),
+    suggested: new Set(options.suggested ?? []),
+    download: new RateMeter(),
+    lastBlock: 0,
+    wasted: 0,
+    sendRequest: (index: number, begin: number) => requests.push(`${index}:${begin}`),
+  };
+  return { peer: peer as unknown as PeerConnection, requests, suggested: peer.suggested };
+}
+
+/** A DiskIo whose hashAndWrite answers `ok` as told. */
+function fakeDisk(ok: (piece: number) => boolean): DiskIo {
+  return {
+    hashAndWrite: (_id: number, piece: number, buffer: ArrayBuffer): Promise<WriteResult> =>
+      Promise.resolve({ ok: ok(piece), buffer }),
+  } as unknown as DiskIo;
+}
+
+function pipeline(disk: DiskIo, log: string[] = []) {
+  const events: DownloadEvents = {
+    verified: (index) => log.push(`verified ${index}`),
+    failed: (index, blamed) => log.push(`failed ${index} blamed ${blamed.join(",")}`),
+    error: (error) => log.push(`error ${error}`),
+    drained: () => {},
+    cancel: () => {},
+  };
+  const geometry = { pieceCount: 8, pieceLength: PIECE, totalLength: 8 * PIECE };
+  return new TorrentDownload(geometry, { used: 0, limit: 1 << 30 }, disk, () => 0, events);
+}
+
+Deno.test("TorrentDownload.fill() requests a suggested piece first (BEP 6 suggest)", () => {
+  const download = pipeline(fakeDisk(() => true));
+  const { peer, requests } = fakePeer({ suggested: [6] });
+  download.fill(peer);
+  deepEqual(requests.slice(0, 2), ["6:0", "6:16384"]);
+  ok(requests.length > 2, "the queue is filled past the suggestion");
+});
+
+Deno.test("TorrentDownload.fill() forgets suggestions of pieces no longer needed", () => {
+  const download = pipeline(fakeDisk(() => true));
+  download.picker.setHave(6);
+  const { peer, requests, suggested } = fakePeer({ suggested: [6, 3] });
+  download.fill(peer);
+  deepEqual([...suggested], [3]);
+  deepEqual(requests.slice(0, 2), ["3:0", "3:16384"]);
+});
+
+Deno.test("TorrentDownload.fill() while choked requests only allowed fast pieces, suggested ones first", () => {
+  const download = pipeline(fakeDisk(() => true));
+  const { peer, requests } = fakePeer({ choking: true, allowedFast: [2, 5], suggested: [5, 7] });
+  download.fill(peer);
+  deepEqual(requests, ["5:0", "5:16384", "2:0", "2:16384"]);
+});
+
+Deno.test("TorrentDownload.blockReceived() writes a complete piece and reports it verified or failed", async () => {
+  const log: string[] = [];
+  const download = pipeline(fakeDisk((piece) => piece !== 1), log);
+  const { peer } = fakePeer({ suggested: [0, 1] });
+  download.fill(peer);
+  for (const index of [0, 1]) {
+    for (const begin of [0, 16384]) download.blockReceived(peer, index, begin, new Uint8Array(16384));
+  }
+  await download.settle();
+  deepEqual(log, ["verified 0", "failed 1 blamed 1"]);
+  equal(download.downloaded, 4 * 16384);
+  equal(download.wasted, PIECE, "the failed piece is wasted");
+});
