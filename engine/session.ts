@@ -20,7 +20,7 @@ import { Torrent } from "./torrent.ts";
 import type { Budget, SwarmSettings, TorrentContext } from "./torrent_context.ts";
 import { TorrentHandle } from "./torrent_handle.ts";
 import { checkFilePriorities } from "./torrent_files.ts";
-import { peerName } from "./torrent_peers.ts";
+import { peerName, wireInfoHashes } from "./torrent_peers.ts";
 import { announce, type PeerAddress, UdpTrackerClient } from "./tracker/mod.ts";
 import { WireDecoder } from "./wire/mod.ts";
 
@@ -51,6 +51,8 @@ export class Session {
   readonly #options: SessionOptions;
   readonly #alerts: AlertQueue;
   readonly #torrents = new Map<string, Torrent>();
+  /** Torrents by the other info-hash peers may use: a hybrid's truncated v2 info-hash (BEP 52), in hex. */
+  readonly #aliases = new Map<string, Torrent>();
   readonly #peerId = makePeerId();
   readonly #trackerKey = crypto.getRandomValues(new Uint32Array(1))[0];
   readonly #budget: Budget;
@@ -227,6 +229,7 @@ export class Session {
       filePriorities: params.filePriorities,
     });
     this.#torrents.set(info.infoHashHex, torrent);
+    for (const hash of wireInfoHashes(info).slice(1)) this.#aliases.set(hex(hash), torrent);
     this.#alerts.push({
       type: "torrent_added",
       category: "status",
@@ -287,6 +290,7 @@ export class Session {
     const torrent = this.#torrents.get(infoHash);
     if (torrent === undefined) return;
     this.#torrents.delete(infoHash);
+    for (const [alias, aliased] of this.#aliases) if (aliased === torrent) this.#aliases.delete(alias);
     this.#lsd?.withdraw(infoHash);
     const closing = torrent.close();
     this.#removing.add(closing);
@@ -314,6 +318,7 @@ export class Session {
     // Torrents being removed finish their last checkpoint before the store closes.
     await Promise.allSettled([...this.#removing]);
     this.#torrents.clear();
+    this.#aliases.clear();
     await this.#udp?.close();
     await this.#sessionDht?.close();
     await this.#lsd?.close();
@@ -370,7 +375,7 @@ export class Session {
       const decoder = new WireDecoder({ bufferSize: 256 * 1024 });
       const handshake = await readHandshake(conn, decoder, this.#settings.handshakeTimeout);
       const infoHash = hex(handshake.infoHash);
-      const torrent = this.#torrents.get(infoHash);
+      const torrent = this.#torrents.get(infoHash) ?? this.#aliases.get(infoHash);
       this.#incoming.delete(conn);
       if (torrent === undefined || this.#closed) {
         conn.close();

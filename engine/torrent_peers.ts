@@ -214,7 +214,7 @@ export class PeerSet {
       await writeAll(transport, encodeHandshake(this.#ourHandshake()));
       const decoder = new WireDecoder({ bufferSize: RECEIVE_BUFFER });
       const handshake = await readHandshake(transport, decoder, this.#ctx.settings.handshakeTimeout);
-      if (!sameBytes(handshake.infoHash, this.#info.infoHash)) {
+      if (!wireInfoHashes(this.#info).some((hash) => sameBytes(hash, handshake.infoHash))) {
         throw new Error("Peer answered another info-hash");
       }
       if (sameBytes(handshake.peerId, this.#ctx.peerId)) {
@@ -252,7 +252,8 @@ export class PeerSet {
       transport.close();
       return;
     }
-    writeAll(transport, encodeHandshake(this.#ourHandshake())).then(
+    // BEP 52: a hybrid torrent answers with the info-hash the peer chose (v1, or the truncated v2 one).
+    writeAll(transport, encodeHandshake(this.#ourHandshake(handshake.infoHash))).then(
       () => {
         if (this.#closed) transport.close();
         else this.#start(transport, decoder, handshake, name, true);
@@ -274,10 +275,10 @@ export class PeerSet {
     return true;
   }
 
-  #ourHandshake(): Handshake {
+  #ourHandshake(infoHash: Uint8Array = this.#info.infoHash): Handshake {
     return {
       reserved: makeReserved({ fast: true, extensionProtocol: true }),
-      infoHash: this.#info.infoHash,
+      infoHash,
       peerId: this.#ctx.peerId,
     };
   }
@@ -406,4 +407,17 @@ export class PeerSet {
     this.#wanted = false;
     for (const peer of [...this.#peers.values()]) peer.close(reason);
   }
+}
+
+/**
+ * The 20-byte info-hashes a torrent's peers may use in the handshake: the v1 SHA-1 (v1 and hybrid), and for v2
+ * and hybrid torrents the SHA-256 of the info dictionary truncated to 20 bytes (BEP 52).
+ */
+export function wireInfoHashes(info: TorrentInfo): Uint8Array[] {
+  const hashes = [info.infoHash];
+  if (info.infoHashV2 !== undefined) {
+    const truncated = info.infoHashV2.subarray(0, 20);
+    if (!sameBytes(truncated, info.infoHash)) hashes.push(truncated);
+  }
+  return hashes;
 }
