@@ -8,7 +8,15 @@
 
 import { PeerProtocolError } from "../errors.ts";
 import { checkHandshakePrefix, type Handshake, HANDSHAKE_LENGTH } from "./handshake.ts";
-import { HASH_LENGTH, MessageId, PIECES_ROOT_LENGTH, type WireMessage } from "./wire_message.ts";
+import { uncleCount } from "../merkle/mod.ts";
+import {
+  HASH_LENGTH,
+  MAX_HASH_REQUEST_LENGTH,
+  MAX_HASHES_PER_MESSAGE,
+  MessageId,
+  PIECES_ROOT_LENGTH,
+  type WireMessage,
+} from "./wire_message.ts";
 
 /** Default size of the receive buffer in bytes. */
 export const DEFAULT_BUFFER_SIZE = 512 * 1024;
@@ -51,7 +59,11 @@ for (
     [MessageId.allowed_fast, 5, 5],
     [MessageId.extended, 2, ANY],
     [MessageId.hash_request, HASH_HEADER_LENGTH, HASH_HEADER_LENGTH],
-    [MessageId.hashes, HASH_HEADER_LENGTH, ANY],
+    [
+      MessageId.hashes,
+      HASH_HEADER_LENGTH + 2 * HASH_LENGTH,
+      HASH_HEADER_LENGTH + MAX_HASHES_PER_MESSAGE * HASH_LENGTH,
+    ],
     [MessageId.hash_reject, HASH_HEADER_LENGTH, HASH_HEADER_LENGTH],
   ]
 ) {
@@ -259,7 +271,10 @@ export class WireDecoder {
    * @throws {PeerProtocolError} `packet_too_large` when a length prefix exceeds `maxMessageLength` (checked on
    *   the 4 prefix bytes, before anything is buffered for it); `unknown_message` for an id outside 0-9, 13-17,
    *   20-23; `invalid_message` when the length does not fit the id (e.g. have ≠ 5, request/cancel/reject ≠ 13,
-   *   choke ≠ 1, piece < 9, port ≠ 3, extended < 2, hashes not 49 + 32·n), checked as soon as the id arrives.
+   *   choke ≠ 1, piece < 9, port ≠ 3, extended < 2, hash request/reject ≠ 49, hashes not 49 + 32·n with
+   *   2 <= n <= 576), checked as soon as the id arrives; `invalid_hashes` for a `hashes` message whose hash count
+   *   does not answer its own fields (BEP 52: `length` a power of two from 2 to 512, then one uncle hash per
+   *   proof layer past the first `log2(length) - 1`), checked once it is complete.
    */
   next(): WireMessage | null {
     for (;;) {
@@ -361,6 +376,7 @@ export class WireDecoder {
     const proofLayers = view.getUint32(q + 12);
     if (id === MessageId.hashes) {
       const hashes = this.#buf.subarray(q + 16, p + length - 1);
+      checkHashCount(count, proofLayers, hashes.length / HASH_LENGTH);
       return { type: "hashes", piecesRoot, baseLayer, index, length: count, proofLayers, hashes };
     }
     const type = id === MessageId.hash_request ? "hash_request" : "hash_reject";
@@ -442,6 +458,23 @@ function checkLength(id: number, length: number): void {
     throw new PeerProtocolError(
       "invalid_message",
       `Cannot decode ${NAMES[id]} message: length ${length} is invalid for message id ${id}`,
+    );
+  }
+}
+
+/**
+ * BEP 52: a `hashes` message carries `length` base hashes (a power of two from 2 to 512) and one uncle hash per
+ * proof layer past the first `log2(length) - 1`; libtorrent drops a peer whose count differs (`invalid_hashes`).
+ *
+ * @throws {PeerProtocolError} `invalid_hashes` when `n` is not that count.
+ */
+function checkHashCount(length: number, proofLayers: number, n: number): void {
+  const shaped = length >= 2 && length <= MAX_HASH_REQUEST_LENGTH && (length & (length - 1)) === 0 &&
+    proofLayers <= MAX_HASHES_PER_MESSAGE;
+  if (!shaped || n !== length + uncleCount({ length, proofLayers })) {
+    throw new PeerProtocolError(
+      "invalid_hashes",
+      `Cannot decode hashes message: ${n} hashes do not answer a request for ${length} hashes with ${proofLayers} proof layers`,
     );
   }
 }

@@ -232,7 +232,7 @@ Deno.test("WireDecoder rejects wrong lengths for fixed-size messages as soon as 
     [0x11, [1, 6]],
     [20, [1]],
     [21, [48, 50, 81]],
-    [22, [48, 50, 49 + 31, 49 + 33]],
+    [22, [48, 49, 50, 49 + 31, 49 + 32, 49 + 33, 49 + 32 * 577, 0x10_0000]],
     [23, [1, 13, 50]],
   ];
   for (const [id, lengths] of cases) {
@@ -420,4 +420,64 @@ Deno.test("WireDecoder refuses impossible sizes", () => {
   );
   assert.throws(() => new WireDecoder({ bufferSize: 4096, maxBufferSize: 2048 }), RangeError);
   assert.equal(new WireDecoder().capacity, 512 * 1024);
+});
+
+/** A `hashes` frame with the given fields and `n` hashes. */
+function hashesFrame(length: number, proofLayers: number, n: number): Uint8Array {
+  const w = new MessageWriter();
+  const ref = { piecesRoot: counting(32), baseLayer: 2, index: 0, length, proofLayers };
+  w.hashes(ref, counting(32 * n));
+  return w.take();
+}
+
+Deno.test("WireDecoder decodes BEP 52 hashes up to 512 base hashes plus 64 uncles", () => {
+  const cases: [number, number, number][] = [
+    [2, 0, 2],
+    [2, 1, 3],
+    [4, 1, 4],
+    [4, 3, 6],
+    [512, 8, 512],
+    [512, 9, 513],
+    [512, 72, 576],
+    [2, 64, 66],
+  ];
+  for (const [length, proofLayers, n] of cases) {
+    const decoder = new WireDecoder();
+    decoder.push(hashesFrame(length, proofLayers, n));
+    const msg = decoder.next();
+    assert.ok(msg?.type === "hashes", `length ${length} proof layers ${proofLayers}`);
+    assert.equal(msg.length, length);
+    assert.equal(msg.proofLayers, proofLayers);
+    assert.deepEqual(msg.hashes, counting(32 * n));
+    assert.equal(msg.hashes.buffer, msg.piecesRoot.buffer, "hashes is a view into the decoder's buffer");
+  }
+});
+
+Deno.test("WireDecoder throws invalid_hashes when the hash count does not answer the message's own fields", () => {
+  const cases: [number, number, number][] = [
+    [2, 0, 3], // one uncle too many
+    [2, 1, 2], // one uncle missing
+    [4, 0, 2], // fewer base hashes than length
+    [3, 0, 3], // length not a power of two
+    [1, 0, 2], // length below 2
+    [0, 0, 2],
+    [1024, 0, 2], // more than we ever request
+    [2 ** 31, 0, 2], // HOSTILE_INPUTS 43: huge count, nothing allocated for it
+    [2, 0xffff_ffff, 2],
+  ];
+  for (const [length, proofLayers, n] of cases) {
+    const decoder = new WireDecoder();
+    decoder.push(hashesFrame(length, proofLayers, n));
+    assert.throws(() => decoder.next(), protocolError("invalid_hashes"), `${length} ${proofLayers} ${n}`);
+  }
+});
+
+Deno.test("WireDecoder reads hash request and hash reject fields as uint32, any value", () => {
+  const decoder = new WireDecoder();
+  const root = counting(32, 9);
+  const ref = { piecesRoot: root, baseLayer: 40, index: 0xffff_ffff, length: 2 ** 31, proofLayers: 7 };
+  decoder.push(encodeAll([{ type: "hash_request", ...ref }, { type: "hash_reject", ...ref }]));
+  assert.deepEqual(detach(decoder.next()!), { type: "hash_request", ...ref });
+  assert.deepEqual(detach(decoder.next()!), { type: "hash_reject", ...ref });
+  assert.equal(decoder.next(), null);
 });

@@ -44,6 +44,24 @@ export const PIECES_ROOT_LENGTH = 32;
 /** Length in bytes of one BEP 52 hash in a `hashes` message. */
 export const HASH_LENGTH = 32;
 
+/**
+ * Most hashes one BEP 52 `hash request` may ask for (its `length`), in the requests we send and the ones we
+ * serve: BEP 52 says length SHOULD NOT be greater than 512.
+ */
+export const MAX_HASH_REQUEST_LENGTH = 512;
+
+/**
+ * Most uncle hashes a `hashes` message can carry: one per tree layer above the requested ones, and a v2 Merkle
+ * tree (16 KiB leaves) has at most 64 layers.
+ */
+export const MAX_UNCLE_HASHES = 64;
+
+/**
+ * Most 32-byte hashes in one `hashes` message we accept: {@linkcode MAX_HASH_REQUEST_LENGTH} base hashes plus
+ * {@linkcode MAX_UNCLE_HASHES} uncle hashes. A longer message answers no request we would send.
+ */
+export const MAX_HASHES_PER_MESSAGE = MAX_HASH_REQUEST_LENGTH + MAX_UNCLE_HASHES;
+
 /** A block (piece sub-range) as carried by `request`, `cancel` and `reject`; offsets and length in bytes. */
 export interface BlockRef {
   /** Piece index. */
