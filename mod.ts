@@ -105,4 +105,11 @@ export {
   type TorrentRecord,
 } from "./engine/storage/state_store.ts";
 export { type CheckpointJson, exportCheckpoint, importCheckpoint } from "./engine/storage/checkpoint_json.ts";
-export type { DiskIo, HashBackend, StorageFile, StorageSpec, WriteResult } from "./engine/storage/disk_io.ts";
+export type {
+  DiskIo,
+  HashBackend,
+  PieceVerdict,
+  StorageFile,
+  StorageSpec,
+  WriteResult,
+} from "./engine/storage/disk_io.ts";

@@ -11,11 +11,13 @@
  *
  * Issue 3 adds two parts: the recheck of the payload by `ccbt recheck` and by libtorrent (`_recheck.ts`, warm
  * and, as root, cold page cache), and the start-up of a session holding 1,000 torrents' recorded state
- * (`_startup.ts`). `--only download|recheck|startup|hash` runs one part; all run by default.
+ * (`_startup.ts`). Issue 5 adds the creation of a v1, v2 and hybrid torrent of the payload by `ccbt create`,
+ * libtorrent's `create_torrent` and (v1) mktorrent (`_create.ts`, fixed `--piece-length`, warm and, as root,
+ * cold page cache). `--only download|recheck|startup|hash|create` runs one part; all run by default.
  *
  * Usage: `deno task bench [--only PART] [--size MiB] [--runs N] [--dir DIR] [--timeout S] [--warm MiB]
  * [--no-eld] [--cpu-prof DIR] [--hash-backend native|wasm] [--hash-mib MiB] [--idle-wait S] [--no-cold]
- * [--lt-hashing-threads N] [--startup-torrents N]`
+ * [--lt-hashing-threads N] [--startup-torrents N] [--piece-length KiB] [--mktorrent-threads N]`
  *
  * The VMs are shared (other test runs use the same 2 cores), so before each run the bench waits up to
  * `--idle-wait` seconds for the machine to go idle, and each run reports the CPU the seeder and everything
@@ -36,6 +38,8 @@ import type { ManagedProcess } from "../tests/_helpers/process.ts";
 import type { EventLoopDelaySummary } from "./_event_loop_delay.ts";
 import { benchPath, CCBT_PERMISSIONS, CLI_MAIN } from "./_ccbt_command.ts";
 import { findChildPid, machineBusySeconds, processCpuSeconds, waitForIdle } from "./_cpu_usage.ts";
+import { MKTORRENT, runCreateBench } from "./_create.ts";
+import { formatCreateReport, formatCreateRun } from "./_create_report.ts";
 import { measureHashThroughput } from "./_hash_throughput.ts";
 import { type Payload, preparePayload, readThrough } from "./_payload.ts";
 import { dropPageCache, runRecheckBench } from "./_recheck.ts";
@@ -49,7 +53,7 @@ const MIB = 1_048_576;
 const PIECE_LENGTH = 256 * 1024;
 const RSS_TARGET_MIB = 256;
 const CCBT_WITH_ELD = benchPath("./ccbt_with_eld.ts");
-const PARTS = ["download", "recheck", "startup", "hash"] as const;
+const PARTS = ["download", "recheck", "startup", "hash", "create"] as const;
 /** Start-up bench: one file of this many bytes per torrent, in pieces of 16 KiB. */
 const STARTUP_FILE_BYTES = 64 * 1024;
 const STARTUP_PIECE_LENGTH = 16 * 1024;
@@ -73,6 +77,8 @@ interface BenchOptions {
   cold: boolean;
   ltHashingThreads?: number;
   startupTorrents: number;
+  pieceLength: number;
+  mktorrentThreads: number;
 }
 
 /** Everything that must be stopped on exit. */
@@ -91,13 +97,19 @@ function parsePart(value: string): Part {
 
 function parseArgs(args: string[]): BenchOptions {
   const cli = new Command("bench")
-    .description("compare ccbt with libtorrent: download, recheck; time a 1,000-torrent start-up; hash speed")
+    .description(
+      "compare ccbt with libtorrent: download, recheck, create; time a 1,000-torrent start-up; hash speed",
+    )
     .option("--only <part>", `run one part: ${PARTS.join(", ")} (default: all)`, parsePart)
     .option("--size <MiB>", "payload size in MiB", parseWhole, 1024)
     .option("--runs <n>", "timed runs per client", parseWhole, 3)
     .option("--dir <dir>", "work directory (payload kept between runs)", "/tmp/ccbt-bench")
     .option("--timeout <seconds>", "per-run timeout", parseWhole, 600)
-    .option("--warm <MiB>", "memory to touch before each run (default: size + 512; startup: 512)", parseWhole)
+    .option(
+      "--warm <MiB>",
+      "memory to touch before each run (default: size + 512; startup, create: 512)",
+      parseWhole,
+    )
     .option("--no-eld", "run cli/main.ts directly, without the event-loop delay sampler")
     .option("--cpu-prof <dir>", "write a V8 CPU profile of each ccbt run's main isolate into this directory")
     .option("--hash-backend <backend>", "ccbt's --hash-backend (native or wasm)", "native")
@@ -115,18 +127,31 @@ function parseArgs(args: string[]): BenchOptions {
       parseWhole,
     )
     .option("--startup-torrents <n>", "startup: torrents in the recorded state", parseWhole, 1000)
+    .option(
+      "--piece-length <KiB>",
+      "create: piece length of every tool, KiB (a power of two)",
+      parseWhole,
+      1024,
+    )
+    .option("--mktorrent-threads <n>", "create: mktorrent's -t (0 leaves mktorrent out)", parseWhole, 2)
     .parse(args, { from: "user" });
   const options = cli.opts<BenchOptions>();
   if (options.size < 1 || options.runs < 1 || options.startupTorrents < 1) {
     cli.error("--size, --runs and --startup-torrents must be at least 1");
   }
   if (options.hashBackend !== "native" && options.hashBackend !== "wasm") cli.error("Bad --hash-backend");
+  const pieceKiB = options.pieceLength;
+  if (pieceKiB < 16 || pieceKiB > 524_288 || (pieceKiB & (pieceKiB - 1)) !== 0) {
+    cli.error("--piece-length must be a power of two from 16 to 524288 (KiB)");
+  }
   return options;
 }
 
-async function requireTools(): Promise<void> {
+async function requireTools(parts: ReadonlySet<Part>, mktorrent: boolean): Promise<void> {
   const missing: string[] = [];
-  for (const [path, pkg] of [[GNU_TIME, "time"], [LT_PYTHON, "python3-libtorrent"]]) {
+  const tools = [[GNU_TIME, "time"], [LT_PYTHON, "python3-libtorrent"]];
+  if (parts.has("create") && mktorrent) tools.push([MKTORRENT, "mktorrent"]);
+  for (const [path, pkg] of tools) {
     if (!(await Deno.stat(path).then(() => true, () => false))) {
       missing.push(`${path} (apt-get install ${pkg})`);
     }
@@ -338,6 +363,39 @@ async function benchRecheck(options: BenchOptions, payload: Payload): Promise<nu
   return runs.filter((r) => r.failure !== null).length;
 }
 
+/** The create part. Returns failed runs. */
+async function benchCreate(options: BenchOptions, payload: Payload): Promise<number> {
+  const cold = options.cold && await dropPageCache();
+  const coldSkipped = options.cold
+    ? cold ? undefined : "cannot write /proc/sys/vm/drop_caches (not root?)"
+    : "--no-cold";
+  console.log(`create: ${cold ? "warm and cold" : "warm"} page cache; load average ${loadAverage()}`);
+  const pieceLength = options.pieceLength * 1024;
+  const runs = await runCreateBench({
+    path: payload.path,
+    size: payload.size,
+    pieceLength,
+    runs: options.runs,
+    workDir: options.dir,
+    timeoutMs: options.timeout * 1000,
+    warmBytes: (options.warm ?? 512) * MIB,
+    idleWaitMs: options.idleWait * 1000,
+    cold,
+    mktorrentThreads: options.mktorrentThreads,
+    cpuProfDir: options.cpuProf,
+    track: tracker(),
+    onRun: (run) => console.log(formatCreateRun(run, payload.size)),
+  });
+  console.log(formatCreateReport({
+    sizeBytes: payload.size,
+    pieceLength,
+    mktorrentThreads: options.mktorrentThreads,
+    runs,
+    coldSkipped,
+  }));
+  return runs.filter((r) => r.failure !== null).length;
+}
+
 /** The start-up part. Returns failed runs. */
 async function benchStartup(options: BenchOptions): Promise<number> {
   const started = performance.now();
@@ -366,17 +424,17 @@ async function benchStartup(options: BenchOptions): Promise<number> {
 }
 
 async function bench(options: BenchOptions): Promise<number> {
-  await requireTools();
+  const parts = new Set<Part>(options.only === undefined ? PARTS : [options.only]);
+  await requireTools(parts, options.mktorrentThreads > 0);
   await Deno.mkdir(options.dir, { recursive: true });
   if (options.cpuProf !== undefined) await Deno.mkdir(options.cpuProf, { recursive: true });
-  const parts = new Set<Part>(options.only === undefined ? PARTS : [options.only]);
 
   let failed = 0;
-  if (parts.has("download") || parts.has("recheck") || parts.has("startup")) {
+  if (parts.has("download") || parts.has("recheck") || parts.has("startup") || parts.has("create")) {
     // Compile and cache ccbt's modules once, so no timed run pays for it.
     await exec(Deno.execPath(), ["run", ...CCBT_PERMISSIONS, CCBT_WITH_ELD, "--version"]);
   }
-  if (parts.has("download") || parts.has("recheck")) {
+  if (parts.has("download") || parts.has("recheck") || parts.has("create")) {
     const started = performance.now();
     const payload = await preparePayload(options.dir, {
       size: options.size * MIB,
@@ -389,6 +447,7 @@ async function bench(options: BenchOptions): Promise<number> {
     await readThrough(payload.path);
     if (parts.has("download")) failed += await benchDownload(options, payload);
     if (parts.has("recheck")) failed += await benchRecheck(options, payload);
+    if (parts.has("create")) failed += await benchCreate(options, payload);
   }
   if (parts.has("startup")) failed += await benchStartup(options);
   if (parts.has("hash") && options.hashMib > 0) {

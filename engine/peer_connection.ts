@@ -12,7 +12,13 @@ import { type ByteTransport, writeAll } from "./peer_handshake.ts";
 import type { PeerConnectionOptions, PeerDelegate } from "./peer_delegate.ts";
 
 export type { ByteTransport, PeerConnectionOptions, PeerDelegate };
-import { checkBitfield, MessageWriter, type WireDecoder, type WireMessage } from "./wire/mod.ts";
+import {
+  checkBitfield,
+  type HashRequestRef,
+  MessageWriter,
+  type WireDecoder,
+  type WireMessage,
+} from "./wire/mod.ts";
 
 /** Largest block a peer may request or send (BEP 3 practice; DESIGN.md section 8). */
 export const MAX_BLOCK_LENGTH = 16 * 1024;
@@ -69,6 +75,8 @@ export class PeerConnection {
   wasted = 0;
   /** Whether the fast extension is on for this connection (BEP 6). */
   readonly fast: boolean;
+  /** Whether this is a v2 connection (BEP 52: v2 info-hash in the handshake): hash messages are exchanged. */
+  readonly v2: boolean;
   /** Whether the extension protocol is on for this connection (BEP 10). */
   readonly extensions: boolean;
   /** Pieces the peer lets us request while it chokes us (BEP 6 allowed fast set). */
@@ -101,6 +109,7 @@ export class PeerConnection {
     this.#decoder = options.decoder;
     this.#delegate = options.delegate;
     this.fast = options.fast ?? false;
+    this.v2 = options.v2 ?? false;
     this.extensions = options.extensions ?? false;
   }
 
@@ -224,9 +233,18 @@ export class PeerConnection {
         }
         this.#delegate.extendedMessage(this, message.id, message.payload);
         return;
-      default:
-        // v2 hash messages are only valid when both sides set the v2 bit (BEP 52); ccbt does not set it yet.
-        throw new PeerProtocolError("unexpected_message", `Peer sent ${message.type} without negotiating it`);
+      case "hash_request":
+      case "hashes":
+      case "hash_reject":
+        if (this.v2) {
+          this.#delegate.hashMessage(this, message);
+        } else if (message.type === "hash_request") {
+          // Not a v2 connection: nothing to serve (HOSTILE_INPUTS.md case 43). BEP 52 answers with a reject.
+          this.sendHashReject(message);
+        } else {
+          throw new PeerProtocolError("unexpected_message", `Peer sent ${message.type} on a v1 connection`);
+        }
+        return;
     }
   }
 
@@ -408,6 +426,27 @@ export class PeerConnection {
   /** Sends `request` (BEP 3). */
   sendRequest(index: number, begin: number, length: number): void {
     this.#writer.request(index, begin, length);
+    this.#scheduleFlush();
+  }
+
+  /** Sends BEP 52 `hashes`: the request's fields and the hashes with their proof (`32 * n` bytes). */
+  sendHashes(ref: HashRequestRef, hashes: Uint8Array): void {
+    if (this.#closed) return;
+    this.#writer.hashes(ref, hashes);
+    this.#scheduleFlush();
+  }
+
+  /** Sends BEP 52 `hash reject` for a hash request we will not serve. */
+  sendHashReject(ref: HashRequestRef): void {
+    if (this.#closed) return;
+    this.#writer.hashReject(ref);
+    this.#scheduleFlush();
+  }
+
+  /** Sends BEP 52 `hash request`. */
+  sendHashRequest(ref: HashRequestRef): void {
+    if (this.#closed) return;
+    this.#writer.hashRequest(ref);
     this.#scheduleFlush();
   }
 

@@ -36,11 +36,12 @@ class MemoryTransport implements ByteTransport {
   }
 }
 
-function setup(pieceCount: number, fast = false) {
+function setup(pieceCount: number, fast = false, v2 = false) {
   const transport = new MemoryTransport();
   const has: number[] = [];
   const closed: string[] = [];
   const rejected: string[] = [];
+  const hashMessages: string[] = [];
   const delegate: PeerDelegate = {
     peerHas: (_, index) => has.push(index),
     peerChoked: () => {},
@@ -54,6 +55,7 @@ function setup(pieceCount: number, fast = false) {
     peerClosed: (_, reason) => closed.push(reason),
     requestRejected: (_, index, begin, length) => rejected.push(`${index}:${begin}+${length}`),
     extendedMessage: () => {},
+    hashMessage: (_, message) => hashMessages.push(message.type),
   };
   const peer = new PeerConnection({
     transport,
@@ -65,8 +67,9 @@ function setup(pieceCount: number, fast = false) {
     key: 0,
     delegate,
     fast,
+    v2,
   });
-  return { transport, has, closed, rejected, peer, done: peer.run() };
+  return { transport, has, closed, rejected, hashMessages, peer, done: peer.run() };
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -162,6 +165,32 @@ Deno.test("PeerConnection keeps at most 32 suggested pieces (BEP 6 suggest)", as
   for (let i = 0; i < 50; i++) transport.send({ type: "suggest", index: i });
   await tick();
   equal(peer.suggested.size, 32);
+  deepEqual(closed, []);
+  peer.close("test over");
+  await done;
+});
+
+const hashRef = { piecesRoot: new Uint8Array(32).fill(7), baseLayer: 0, index: 0, length: 512, proofLayers: 3 };
+
+Deno.test("PeerConnection answers a hash request on a v1 connection with a hash reject (BEP 52)", async () => {
+  const { transport, closed, hashMessages, peer, done } = setup(8);
+  transport.send({ type: "hash_request", ...hashRef, length: 0x7fff_ffff });
+  await tick();
+  await tick();
+  deepEqual(sent(transport), [{ type: "hash_reject", ...hashRef, length: 0x7fff_ffff }]);
+  deepEqual(hashMessages, []);
+  deepEqual(closed, []);
+  transport.send({ type: "hashes", ...hashRef, length: 2, proofLayers: 0, hashes: new Uint8Array(64) });
+  await done;
+  deepEqual(closed, ["unexpected_message"]);
+  equal(peer.v2, false);
+});
+
+Deno.test("PeerConnection hands hash messages of a v2 connection to its delegate", async () => {
+  const { transport, closed, hashMessages, peer, done } = setup(8, true, true);
+  transport.send({ type: "hash_request", ...hashRef }, { type: "hash_reject", ...hashRef });
+  await tick();
+  deepEqual(hashMessages, ["hash_request", "hash_reject"]);
   deepEqual(closed, []);
   peer.close("test over");
   await done;

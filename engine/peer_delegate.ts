@@ -7,7 +7,10 @@
 
 import type { PeerConnection } from "./peer_connection.ts";
 import type { ByteTransport } from "./peer_handshake.ts";
-import type { Handshake, WireDecoder } from "./wire/mod.ts";
+import type { Handshake, WireDecoder, WireMessage } from "./wire/mod.ts";
+
+/** The BEP 52 hash messages (`hash request`, `hashes`, `hash reject`). */
+export type HashMessage = Extract<WireMessage, { type: "hash_request" | "hashes" | "hash_reject" }>;
 
 /** The torrent side of a connection: what the wire state machine reports upward. */
 export interface PeerDelegate {
@@ -17,6 +20,8 @@ export interface PeerDelegate {
   peerChoked(peer: PeerConnection): void;
   /** An extended message (BEP 10); `id` 0 is the extension handshake. Throw `PeerProtocolError` to drop the peer. */
   extendedMessage(peer: PeerConnection, id: number, payload: Uint8Array): void;
+  /** A BEP 52 hash request, hashes or hash reject on a v2 connection. Throw `PeerProtocolError` to drop the peer. */
+  hashMessage(peer: PeerConnection, message: HashMessage): void;
   /** The peer will not serve a request (BEP 6 reject). */
   requestRejected(peer: PeerConnection, index: number, begin: number, length: number): void;
   /** The peer unchoked us. */
@@ -59,4 +64,6 @@ export interface PeerConnectionOptions {
   fast?: boolean;
   /** Whether both handshakes set the extension protocol bit (BEP 10). */
   extensions?: boolean;
+  /** Whether the handshake used the torrent's v2 info-hash (BEP 52): hash messages go to the delegate. */
+  v2?: boolean;
 }

@@ -14,10 +14,12 @@ import { TorrentAnnouncer } from "./torrent_announcer.ts";
 import { statusOf, type TorrentStatus } from "./torrent_status.ts";
 import type { PeerAddress } from "./tracker/mod.ts";
 import type { Handshake, WireDecoder } from "./wire/mod.ts";
-import { PeerSet } from "./torrent_peers.ts";
+import { PeerSet, wireInfoHashes } from "./torrent_peers.ts";
 import type { TorrentContext, TorrentOptions } from "./torrent_context.ts";
 import { TorrentDownload } from "./torrent_download.ts";
 import { TorrentExtensions } from "./peer_extensions.ts";
+import type { HashMessage } from "./peer_delegate.ts";
+import { TorrentHashes } from "./torrent_hashes.ts";
 import { TorrentDht } from "./torrent_dht.ts";
 import { type CheckpointState, type StartMode, TorrentData } from "./torrent_data.ts";
 import { TorrentFiles } from "./torrent_files.ts";
@@ -38,11 +40,13 @@ export class Torrent implements PeerDelegate {
   readonly #data: TorrentData;
   #mode: StartMode;
   readonly #peers: PeerSet;
-  readonly #announcer: TorrentAnnouncer;
+  /** One announcer per info-hash: a hybrid torrent joins its v1 and its v2 swarm (BEP 52). */
+  readonly #announcers: TorrentAnnouncer[];
   #state: TorrentState = "checking";
   #error: string | undefined;
   readonly #extensions: TorrentExtensions;
-  readonly #dht: TorrentDht | undefined;
+  readonly #hashes: TorrentHashes;
+  readonly #dht: TorrentDht[] = [];
   #uploaded = 0;
   #finishedAt: number | null = null;
   #tick: ReturnType<typeof setInterval> | undefined;
@@ -88,29 +92,36 @@ export class Torrent implements PeerDelegate {
       onPeers: (peers) => this.#peers.learn(peers),
       listenPort: ctx.listenPort,
     });
+    this.#hashes = new TorrentHashes(options.info);
     this.#peers = new PeerSet(ctx, this, options.info);
     for (const peer of options.peers ?? []) this.#peers.addCandidate(peer);
-    this.#announcer = new TorrentAnnouncer({
-      tiers: options.info.announceList,
-      announce: ctx.announce,
-      request: (event) => ({
-        infoHash: this.info.infoHash,
-        peerId: ctx.peerId,
-        port: ctx.listenPort(),
-        uploaded: this.#uploaded,
-        downloaded: this.#download.downloaded,
-        // Every missing piece counts, wanted or not: a partial selection is never reported as complete.
-        left: this.info.totalLength - this.files.verifiedBytes,
-        event,
-        numwant: 50,
-        key: ctx.trackerKey,
-      }),
-      alerts: ctx.alerts,
-      infoHash: options.info.infoHashHex,
-      onPeers: (peers) => this.#peers.learn(peers),
-    });
+    const hashes = wireInfoHashes(options.info);
+    this.#announcers = hashes.map((infoHash) =>
+      new TorrentAnnouncer({
+        tiers: options.info.announceList,
+        announce: ctx.announce,
+        request: (event) => ({
+          infoHash,
+          peerId: ctx.peerId,
+          port: ctx.listenPort(),
+          uploaded: this.#uploaded,
+          downloaded: this.#download.downloaded,
+          // Every missing piece counts, wanted or not: a partial selection is never reported as complete.
+          left: this.info.totalLength - this.files.verifiedBytes,
+          event,
+          numwant: 50,
+          key: ctx.trackerKey,
+        }),
+        alerts: ctx.alerts,
+        infoHash: options.info.infoHashHex,
+        onPeers: (peers) => this.#peers.learn(peers),
+      })
+    );
     if (ctx.dht !== undefined && !options.info.private) {
-      this.#dht = new TorrentDht(ctx.dht, options.info.infoHash, ctx.listenPort, (p) => this.#peers.learn(p));
+      const dht = ctx.dht;
+      this.#dht = hashes.map((hash) =>
+        new TorrentDht(dht, hash, ctx.listenPort, (p) => this.#peers.learn(p))
+      );
     }
     if (options.paused) this.#state = "paused";
   }
@@ -179,8 +190,8 @@ export class Torrent implements PeerDelegate {
   #join(): void {
     // Peers we dropped ourselves (pause, error) are worth dialling again at once.
     this.#peers.retryNow();
-    this.#announcer.start();
-    this.#dht?.start();
+    for (const announcer of this.#announcers) announcer.start();
+    for (const dht of this.#dht) dht.start();
     this.#peers.connectMore();
   }
 
@@ -201,7 +212,7 @@ export class Torrent implements PeerDelegate {
 
   /** Re-announces to the trackers now. */
   reannounce(): void {
-    this.#announcer.reannounce();
+    for (const announcer of this.#announcers) announcer.reannounce();
   }
 
   /** Stops transferring: disconnects peers, keeps the data. */
@@ -251,7 +262,7 @@ export class Torrent implements PeerDelegate {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#tick);
-    this.#dht?.stop();
+    for (const dht of this.#dht) dht.stop();
     this.#peers.closeAll("torrent closed", true);
     // Writes in flight still finish and count, so the last checkpoint records everything that reached the disk.
     await this.#download.settle();
@@ -259,7 +270,7 @@ export class Torrent implements PeerDelegate {
       await this.#data.checkpoint().catch((error) => this.#fail(error));
     }
     await this.#data.idle();
-    await this.#announcer.stop();
+    await Promise.all(this.#announcers.map((announcer) => announcer.stop()));
     if (this.#data.storageId >= 0) await this.#ctx.diskIo.removeStorage(this.#data.storageId).catch(() => {});
     this.#download.releaseAll();
   }
@@ -282,6 +293,10 @@ export class Torrent implements PeerDelegate {
 
   extendedMessage(peer: PeerConnection, id: number, payload: Uint8Array): void {
     this.#extensions.received(peer, id, payload);
+  }
+
+  hashMessage(peer: PeerConnection, message: HashMessage): void {
+    this.#hashes.received(peer, message);
   }
 
   requestRejected(peer: PeerConnection, index: number, begin: number): void {
@@ -326,6 +341,7 @@ export class Torrent implements PeerDelegate {
   peerClosed(peer: PeerConnection, reason: string): void {
     this.#picker.abortPeer(peer.key);
     this.#extensions.forget(peer);
+    this.#hashes.forget(peer);
     this.#picker.removeAvailability(peer.bitfield);
     this.#peers.remove(peer, reason);
     if (!this.#closed && this.#state !== "paused") this.#peers.connectMore();
@@ -375,7 +391,7 @@ export class Torrent implements PeerDelegate {
     this.#setState("seeding");
     this.#alert({ type: "torrent_finished", category: "status", infoHash: this.infoHash });
     if (!this.complete) return;
-    if (!this.#completedSent) this.#announcer.completed();
+    if (!this.#completedSent) { for (const announcer of this.#announcers) announcer.completed(); }
     this.#completedSent = true;
     for (const peer of this.#peers.connected()) {
       if (peer.isSeed) peer.close("both seeds");

@@ -277,7 +277,8 @@ export class PeerSet {
 
   #ourHandshake(infoHash: Uint8Array = this.#info.infoHash): Handshake {
     return {
-      reserved: makeReserved({ fast: true, extensionProtocol: true }),
+      // BEP 52: for a hybrid, the v2 bit says the peer may upgrade the connection by answering the v2 hash.
+      reserved: makeReserved({ fast: true, extensionProtocol: true, v2: this.#info.version !== "v1" }),
       infoHash,
       peerId: this.#ctx.peerId,
     };
@@ -303,6 +304,8 @@ export class PeerSet {
       // Both sides set the bit (ours always is): BEP 6 is on.
       fast: supportsFast(handshake.reserved),
       extensions: supportsExtensionProtocol(handshake.reserved),
+      // BEP 52: a v2-only torrent's hash, or a hybrid's truncated v2 hash chosen by either side.
+      v2: this.#info.version !== "v1" && !sameBytes(handshake.infoHash, v1InfoHash(this.#info)),
     });
     this.#peers.set(key, peer);
     this.#ctx.connections.used++;
@@ -420,4 +423,9 @@ export function wireInfoHashes(info: TorrentInfo): Uint8Array[] {
     if (!sameBytes(truncated, info.infoHash)) hashes.push(truncated);
   }
   return hashes;
+}
+
+/** The v1 (SHA-1) info-hash of a v1 or hybrid torrent; an empty array for a v2-only one. */
+function v1InfoHash(info: TorrentInfo): Uint8Array {
+  return info.version === "v2" ? new Uint8Array(0) : info.infoHash;
 }

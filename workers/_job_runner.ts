@@ -62,9 +62,19 @@ export class JobRunner {
         this.#stores.delete(job.storage);
         return done;
       case "hashAndWrite": {
-        const ok = this.#store(job.storage).hashAndWrite(job.piece, new Uint8Array(job.buffer), this.#hasher);
+        const { verdict, pieceRoot } = this.#store(job.storage).hashAndWrite(
+          job.piece,
+          new Uint8Array(job.buffer),
+          this.#hasher,
+        );
         return {
-          result: { type: "hashAndWrite", id: job.id, ok, buffer: job.buffer },
+          result: {
+            type: "hashAndWrite",
+            id: job.id,
+            verdict,
+            ...(pieceRoot === undefined ? {} : { pieceRoot }),
+            buffer: job.buffer,
+          },
           transfer: [job.buffer],
         };
       }
@@ -74,12 +84,20 @@ export class JobRunner {
         return { result: { type: "read", id: job.id, buffer: bytes.buffer }, transfer: [bytes.buffer] };
       }
       case "checkPiece": {
-        const ok = this.#store(job.storage).check(job.piece, this.#hasher);
-        return { result: { type: "checkPiece", id: job.id, ok }, transfer: [] };
+        const verdict = this.#store(job.storage).check(job.piece, this.#hasher);
+        return { result: { type: "checkPiece", id: job.id, verdict }, transfer: [] };
       }
       case "sync":
         this.#store(job.storage).sync();
         return done;
+      case "setPieceLayer": {
+        const v2 = this.#store(job.storage).v2;
+        if (v2 === undefined) {
+          throw new RangeError(`Cannot set piece layer: storage ${job.storage} has no v2 files`);
+        }
+        v2.setPieceLayer(job.piecesRoot, job.layer);
+        return done;
+      }
       case "close":
         for (const store of this.#stores.values()) store.close();
         this.#stores.clear();

@@ -32,7 +32,7 @@ Deno.test("JobRunner.run() answers each job with its typed result", async () => 
     runner.run({ type: "addStorage", id: 2, storage: 7, spec, prepare: true });
     const buffer = data.slice(0, 32).buffer;
     const written = runner.run({ type: "hashAndWrite", id: 3, storage: 7, piece: 0, buffer });
-    assert.deepEqual(written.result, { type: "hashAndWrite", id: 3, ok: true, buffer });
+    assert.deepEqual(written.result, { type: "hashAndWrite", id: 3, verdict: "ok", buffer });
     assert.deepEqual(written.transfer, [buffer], "the piece buffer goes back by transfer");
     const read = runner.run({ type: "read", id: 4, storage: 7, piece: 0, begin: 18, length: 4 });
     assert.equal(read.result.type, "read");
@@ -43,7 +43,7 @@ Deno.test("JobRunner.run() answers each job with its typed result", async () => 
     assert.deepEqual(runner.run({ type: "checkPiece", id: 5, storage: 7, piece: 1 }).result, {
       type: "checkPiece",
       id: 5,
-      ok: false,
+      verdict: "missing",
     });
     assert.deepEqual(runner.run({ type: "sync", id: 6, storage: 7 }).result, { type: "done", id: 6 });
     runner.run({ type: "removeStorage", id: 7, storage: 7 });

@@ -7,7 +7,7 @@
  */
 
 import { StorageError } from "../engine/errors.ts";
-import type { HashBackend, StorageSpec } from "../engine/storage/disk_io.ts";
+import type { HashBackend, PieceVerdict, StorageSpec } from "../engine/storage/disk_io.ts";
 
 /** A job for a disk worker; `id` is the request id its result carries back. */
 export type Job =
@@ -41,6 +41,14 @@ export type Job =
   }
   | { readonly type: "checkPiece"; readonly id: number; readonly storage: number; readonly piece: number }
   | { readonly type: "sync"; readonly id: number; readonly storage: number }
+  /** Adds the piece layer (32 bytes per piece) of the files whose pieces root is `piecesRoot` (BEP 52). */
+  | {
+    readonly type: "setPieceLayer";
+    readonly id: number;
+    readonly storage: number;
+    readonly piecesRoot: Uint8Array;
+    readonly layer: Uint8Array;
+  }
   /** Closes every file; the worker is terminated after it answers. */
   | { readonly type: "close"; readonly id: number };
 
@@ -60,11 +68,20 @@ export interface ErrorObject {
 export type JobResult =
   /** `init`, `addStorage`, `removeStorage`, `sync`, `close` succeeded. */
   | { readonly type: "done"; readonly id: number }
-  /** `ok`: the piece matched its SHA-1 and was written. `buffer` is the job's buffer, transferred back. */
-  | { readonly type: "hashAndWrite"; readonly id: number; readonly ok: boolean; readonly buffer: ArrayBuffer }
+  /**
+   * `verdict` `ok`: the piece matched its hashes and was written; `unknown`: v2-only, root not known yet, written
+   * unverified, `pieceRoot` computed. `buffer` is the job's buffer, transferred back.
+   */
+  | {
+    readonly type: "hashAndWrite";
+    readonly id: number;
+    readonly verdict: "ok" | "failed" | "unknown";
+    readonly pieceRoot?: Uint8Array;
+    readonly buffer: ArrayBuffer;
+  }
   /** The bytes read, in a transferred buffer of exactly the requested length. */
   | { readonly type: "read"; readonly id: number; readonly buffer: ArrayBuffer }
-  | { readonly type: "checkPiece"; readonly id: number; readonly ok: boolean }
+  | { readonly type: "checkPiece"; readonly id: number; readonly verdict: PieceVerdict }
   | { readonly type: "error"; readonly id: number; readonly error: ErrorObject };
 
 /**

@@ -6,7 +6,7 @@
  */
 
 import { StorageError } from "../errors.ts";
-import type { DiskIo, StorageSpec, WriteResult } from "./disk_io.ts";
+import type { DiskIo, PieceVerdict, StorageSpec, WriteResult } from "./disk_io.ts";
 import { FileLayout } from "./file_layout.ts";
 
 /** Size of a block (BEP 3 requests) in bytes: the unit of `corruptAfterBlocks`. */
@@ -149,6 +149,28 @@ export class FaultyDiskIo implements DiskIo {
     await this.#delay();
     this.#failReads(id, piece, {});
     return await this.#inner.checkPiece(id, piece);
+  }
+
+  /**
+   * Rejects when the piece touches `failReadsOf`, else delegates.
+   * @throws {StorageError} Code `EIO`, op `read`, naming the file.
+   */
+  async verifyPiece(id: number, piece: number): Promise<PieceVerdict> {
+    await this.#delay();
+    this.#failReads(id, piece, {});
+    return await this.#inner.verifyPiece(id, piece);
+  }
+
+  /** Delegates after the delay. */
+  async setPieceLayer(id: number, piecesRoot: Uint8Array, layer: Uint8Array): Promise<void> {
+    await this.#delay();
+    await this.#inner.setPieceLayer(id, piecesRoot, layer);
+  }
+
+  /** Delegates after the delay. */
+  async applyAttributes(id: number, fileIndex: number): Promise<void> {
+    await this.#delay();
+    await this.#inner.applyAttributes(id, fileIndex);
   }
 
   /** Delegates after the delay. */

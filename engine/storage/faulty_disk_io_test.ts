@@ -3,6 +3,7 @@ import { StorageError } from "../errors.ts";
 import { FaultyDiskIo } from "./faulty_disk_io.ts";
 import { InlineDiskIo } from "./inline_disk_io.ts";
 import { makeTestTorrent } from "./_test_torrent.ts";
+import { makeTestV2Torrent } from "./_test_v2_torrent.ts";
 
 const BLOCK = 16 * 1024;
 
@@ -65,7 +66,9 @@ Deno.test("FaultyDiskIo failReadsOf fails reads and checks that touch the file",
         e instanceof StorageError && e.op === "read" && e.code === "EIO" && e.path === t.spec.files[1].path,
     );
     assert.equal(await io.checkPiece(id, 0), true);
+    assert.equal(await io.verifyPiece(id, 0), "ok");
     await assert.rejects(() => io.checkPiece(id, 3), StorageError);
+    await assert.rejects(() => io.verifyPiece(id, 3), StorageError);
   } finally {
     await io.close();
     await t.dispose();
@@ -83,6 +86,22 @@ Deno.test("FaultyDiskIo slowMs delays jobs and counts them as pending", async ()
     assert.equal(io.pendingBytes, 0);
     await io.sync(id);
     assert.deepEqual(await io.read(id, 0, 0, 64), t.data);
+  } finally {
+    await io.close();
+    await t.dispose();
+  }
+});
+
+Deno.test("FaultyDiskIo passes v2 piece layers and attributes through to the wrapped DiskIo", async () => {
+  const t = await makeTestV2Torrent([40_000], 16_384, { withoutLayers: true });
+  const io = new FaultyDiskIo(new InlineDiskIo());
+  try {
+    const id = await io.addStorage({ ...t.spec, files: [{ ...t.spec.files[0], executable: true }] });
+    assert.equal((await io.hashAndWrite(id, 0, t.piece(0))).verdict, "unknown");
+    await io.setPieceLayer(id, t.spec.files[0].piecesRoot!, t.layers.get(0)!);
+    assert.equal(await io.verifyPiece(id, 0), "ok");
+    await io.applyAttributes(id, 0);
+    assert.equal((await Deno.stat(t.spec.files[0].path)).mode! & 0o777, 0o755);
   } finally {
     await io.close();
     await t.dispose();

@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import { dirname } from "node:path";
 import { StorageError } from "../errors.ts";
+import { openNoFollow } from "./_open_no_follow.ts";
 import { toStorageError } from "./_storage_error.ts";
 
 const { O_RDWR, O_RDONLY, O_CREAT } = fs.constants;
@@ -26,7 +27,9 @@ export interface FileHandleCacheOptions {
 /**
  * Open descriptors by path, least recently used first. Files are opened read-write and never truncated
  * (`O_RDWR | O_CREAT`, no `O_TRUNC`), so existing data survives; a file we may not write is opened read-only
- * for reading.
+ * for reading. A symbolic link at a file's own path is never followed (code `ELOOP`): data goes only to regular
+ * files (HOSTILE_INPUTS.md case 21, and the BEP 47 links a storage creates); links in parent directories are
+ * checked by `checkRealPathInside`.
  *
  * @example Open, write, close
  * ```ts
@@ -81,7 +84,7 @@ export class FileHandleCache {
     }
     let fd: number;
     try {
-      fd = fs.openSync(path, O_RDWR | O_CREAT, 0o644);
+      fd = openNoFollow(path, O_RDWR | O_CREAT, 0o644);
     } catch (error) {
       if ((error as { code?: string }).code !== "ENOENT") throw toStorageError("open", path, error);
       const parent = dirname(path);
@@ -91,7 +94,7 @@ export class FileHandleCache {
         throw toStorageError("mkdir", parent, mkdirError);
       }
       try {
-        fd = fs.openSync(path, O_RDWR | O_CREAT, 0o644);
+        fd = openNoFollow(path, O_RDWR | O_CREAT, 0o644);
       } catch (retryError) {
         throw toStorageError("open", path, retryError);
       }
@@ -116,11 +119,11 @@ export class FileHandleCache {
     let writable = true;
     try {
       try {
-        fd = fs.openSync(path, O_RDWR);
+        fd = openNoFollow(path, O_RDWR);
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code !== "EACCES" && code !== "EROFS" && code !== "EPERM") throw error;
-        fd = fs.openSync(path, O_RDONLY);
+        fd = openNoFollow(path, O_RDONLY);
         writable = false;
       }
     } catch (error) {

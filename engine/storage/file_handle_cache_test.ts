@@ -108,3 +108,24 @@ Deno.test("FileHandleCache.openForRead() falls back to read-only for a file it m
       await restore();
     }
   }));
+
+Deno.test("FileHandleCache.openForWrite() and openForRead() never follow a link at the file's path", () =>
+  withDir((dir) => {
+    const cache = new FileHandleCache();
+    fs.writeFileSync(`${dir}/victim`, "precious");
+    fs.symlinkSync(`${dir}/victim`, `${dir}/link`);
+    fs.symlinkSync(`${dir}/nowhere`, `${dir}/dangling`);
+    for (const path of [`${dir}/link`, `${dir}/dangling`]) {
+      assert.throws(
+        () => cache.openForWrite(path),
+        (e: unknown) => e instanceof StorageError && e.code === "ELOOP" && e.op === "open",
+      );
+      assert.throws(
+        () => cache.openForRead(path),
+        (e: unknown) => e instanceof StorageError && e.code === "ELOOP",
+      );
+    }
+    assert.equal(fs.readFileSync(`${dir}/victim`, "utf8"), "precious");
+    assert.equal(fs.existsSync(`${dir}/nowhere`), false, "a dangling link's target is not created");
+    cache.closeAll();
+  }));

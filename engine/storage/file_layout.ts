@@ -53,7 +53,7 @@ export class FileLayout {
   /**
    * @param spec The storage; file offsets must be the running sum of the lengths.
    * @throws {RangeError} When a length or offset is negative, not an integer or inconsistent, the piece
-   *   length is not positive, or `pieceHashes` is not 20 bytes per piece.
+   *   length is not positive, or `pieceHashes` is not 20 bytes per piece (nor empty with v2 pieces roots).
    */
   constructor(spec: StorageSpec) {
     const { files, pieceLength, totalLength, pieceHashes } = spec;
@@ -85,7 +85,8 @@ export class FileLayout {
     this.pieceLength = pieceLength;
     this.totalLength = totalLength;
     this.pieceCount = Math.ceil(totalLength / pieceLength);
-    if (pieceHashes.length !== this.pieceCount * 20) {
+    const v2Only = pieceHashes.length === 0 && files.some((file) => file.piecesRoot !== undefined);
+    if (pieceHashes.length !== this.pieceCount * 20 && !v2Only) {
       throw new RangeError(
         `Cannot lay out storage: ${this.pieceCount} pieces need ${
           this.pieceCount * 20

@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { DiskIo, HashBackend, StorageSpec, WriteResult } from "./disk_io.ts";
+import type { DiskIo, HashBackend, PieceVerdict, StorageSpec, WriteResult } from "./disk_io.ts";
+import { applyFileAttributes } from "./apply_file_attributes.ts";
 import { FileHandleCache } from "./file_handle_cache.ts";
 import { createHasher, type Hasher } from "./hasher.ts";
 import { PieceStore } from "./piece_store.ts";
@@ -87,7 +88,8 @@ export class InlineDiskIo implements DiskIo, AsyncDisposable {
   }
 
   /**
-   * Checks the piece's SHA-1 and writes it if it matches. `buffer` is detached; the result carries it back.
+   * Checks the piece's hashes and writes it if they match (or, v2-only with an unknown root, unverified). `buffer`
+   * is detached; the result carries it back.
    * @throws {RangeError} When the storage is unknown or `buffer` is not the piece's size.
    * @throws {StorageError} When the write fails.
    */
@@ -100,8 +102,13 @@ export class InlineDiskIo implements DiskIo, AsyncDisposable {
     const owned = buffer.transfer();
     this.#pendingBytes += size;
     try {
-      const ok = store.hashAndWrite(piece, new Uint8Array(owned), await this.#hasher);
-      return { ok, buffer: owned };
+      const { verdict, pieceRoot } = store.hashAndWrite(piece, new Uint8Array(owned), await this.#hasher);
+      return {
+        ok: verdict === "ok",
+        buffer: owned,
+        verdict,
+        ...(pieceRoot === undefined ? {} : { pieceRoot }),
+      };
     } finally {
       this.#pendingBytes -= size;
     }
@@ -123,13 +130,44 @@ export class InlineDiskIo implements DiskIo, AsyncDisposable {
   }
 
   /**
-   * Reads the piece from disk and checks its SHA-1.
-   * @returns `true` when present and matching; `false` when it differs or a file is missing or short.
+   * Reads the piece from disk and checks its hashes.
+   * @returns `true` when present and matching; `false` when it differs, a file is missing or short, or its v2 root
+   *   is not known yet.
    * @throws {StorageError} On other read errors.
    */
   async checkPiece(id: number, piece: number): Promise<boolean> {
+    return await this.verifyPiece(id, piece) === "ok";
+  }
+
+  /**
+   * Reads the piece from disk and checks its hashes.
+   * @returns `ok`, `failed`, `missing` or `unknown` (see `PieceVerdict`).
+   * @throws {StorageError} On other read errors.
+   */
+  async verifyPiece(id: number, piece: number): Promise<PieceVerdict> {
     const store = this.#store(id);
     return store.check(piece, await this.#hasher);
+  }
+
+  /**
+   * Adds the piece layer of the files with pieces root `piecesRoot`.
+   * @throws {RangeError} When the storage is unknown, no file has that root, or the layer does not lead to it.
+   */
+  setPieceLayer(id: number, piecesRoot: Uint8Array, layer: Uint8Array): Promise<void> {
+    return attempt(() => {
+      const v2 = this.#store(id).v2;
+      if (v2 === undefined) throw new RangeError(`Cannot set piece layer: storage ${id} has no v2 files`);
+      v2.setPieceLayer(piecesRoot, layer);
+    });
+  }
+
+  /**
+   * Applies file `fileIndex`'s BEP 47 attributes (see `applyFileAttributes`).
+   * @throws {RangeError} When the storage or file is unknown.
+   * @throws {StorageError} When a link would escape or the file is missing.
+   */
+  async applyAttributes(id: number, fileIndex: number): Promise<void> {
+    await applyFileAttributes(this.#store(id).spec, fileIndex);
   }
 
   /**

@@ -5,11 +5,14 @@
  * @module
  */
 
-export type { DiskIo, HashBackend, StorageFile, StorageSpec, WriteResult } from "./disk_io.ts";
+export type { DiskIo, HashBackend, PieceVerdict, StorageFile, StorageSpec, WriteResult } from "./disk_io.ts";
 export { FileLayout, type FileSpan } from "./file_layout.ts";
 export { createHasher, type Hasher } from "./hasher.ts";
 export { FileHandleCache, type FileHandleCacheOptions } from "./file_handle_cache.ts";
-export { PieceStore, type PieceStoreOptions } from "./piece_store.ts";
+export { PieceStore, type PieceStoreOptions, type WriteOutcome } from "./piece_store.ts";
+export { type V2Check, V2PieceHashes } from "./v2_piece_hashes.ts";
+export { applyFileAttributes } from "./apply_file_attributes.ts";
+export { storageSpecOf } from "./storage_spec_of.ts";
 export { WorkerDiskIo, type WorkerDiskIoOptions } from "./worker_disk_io.ts";
 export { InlineDiskIo, type InlineDiskIoOptions } from "./inline_disk_io.ts";
 export { type DiskFaults, FaultyDiskIo } from "./faulty_disk_io.ts";

@@ -9,10 +9,11 @@
 import * as fs from "node:fs";
 import { dirname } from "node:path";
 import { StorageError } from "../errors.ts";
-import type { StorageSpec } from "./disk_io.ts";
+import type { PieceVerdict, StorageSpec } from "./disk_io.ts";
 import { FileHandleCache } from "./file_handle_cache.ts";
 import { FileLayout } from "./file_layout.ts";
 import type { Hasher } from "./hasher.ts";
+import { V2PieceHashes } from "./v2_piece_hashes.ts";
 import { toStorageError } from "./_storage_error.ts";
 
 /**
@@ -24,6 +25,17 @@ const MAX_WRITE_BYTES = 64 * 1024;
 /** Codes under which `PieceStore.check` reports a piece as missing rather than failing. */
 const MISSING = new Set(["ENOENT", "ENOTDIR", "ENODATA"]);
 
+/** What `PieceStore.hashAndWrite` did with a piece. */
+export interface WriteOutcome {
+  /** `ok`: verified and written; `failed`: not written; `unknown`: v2-only, root not known yet, written unverified. */
+  readonly verdict: "ok" | "failed" | "unknown";
+  /** With `unknown`: the piece's computed Merkle root (32 bytes). */
+  readonly pieceRoot?: Uint8Array;
+}
+
+const OK: WriteOutcome = Object.freeze({ verdict: "ok" });
+const FAILED: WriteOutcome = Object.freeze({ verdict: "failed" });
+
 /** Options of `PieceStore`. */
 export interface PieceStoreOptions {
   /** Descriptor cache, shared between the stores of one worker to bound its open files (default: a new one). */
@@ -31,7 +43,9 @@ export interface PieceStoreOptions {
 }
 
 /**
- * One torrent's files as pieces. Not thread-safe; one instance per worker and storage.
+ * One torrent's files as pieces, verified by SHA-1 (v1), SHA-256 Merkle roots (v2, BEP 52) or both (hybrid).
+ * BEP 47 padding files are never created, written or read: their bytes read as zeros. Not thread-safe; one
+ * instance per worker and storage.
  *
  * @example Write and read back a piece
  * ```ts
@@ -46,8 +60,8 @@ export interface PieceStoreOptions {
  *   totalLength: 16,
  *   pieceHashes: hasher.sha1(data),
  * });
- * if (!store.hashAndWrite(0, data, hasher)) throw new Error("the piece matches its hash");
- * if (!store.check(0, hasher)) throw new Error("the piece is on disk");
+ * if (store.hashAndWrite(0, data, hasher).verdict !== "ok") throw new Error("the piece matches its hash");
+ * if (store.check(0, hasher) !== "ok") throw new Error("the piece is on disk");
  * store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -57,6 +71,8 @@ export class PieceStore {
   readonly spec: StorageSpec;
   /** Its piece geometry. */
   readonly layout: FileLayout;
+  /** Its v2 piece hashes; `undefined` for a v1 storage. */
+  readonly v2: V2PieceHashes | undefined;
   readonly #fds: FileHandleCache;
   /** Indices of files written since the last `sync`. */
   readonly #dirty = new Set<number>();
@@ -65,22 +81,27 @@ export class PieceStore {
   /**
    * @param spec The storage: absolute, sanitised file paths.
    * @param options `fds`: a shared descriptor cache.
-   * @throws {RangeError} When the spec is inconsistent (see `FileLayout`).
+   * @throws {RangeError} When the spec is inconsistent (see `FileLayout` and `V2PieceHashes.from`), or a symbolic
+   *   link has a length.
    */
   constructor(spec: StorageSpec, options: PieceStoreOptions = {}) {
     this.spec = spec;
     this.layout = new FileLayout(spec);
+    const link = spec.files.findIndex((file) => file.symlinkTarget !== undefined && file.length > 0);
+    if (link !== -1) throw new RangeError(`Cannot lay out storage: symbolic link ${link} holds piece data`);
+    this.v2 = V2PieceHashes.from(spec);
     this.#fds = options.fds ?? new FileHandleCache();
   }
 
   /**
    * Creates the parent directories of every file and the zero-length files (which no piece write creates).
-   * Existing files are left as they are.
+   * Existing files are left as they are. Padding files and symbolic links are skipped.
    * @throws {StorageError} op `mkdir` or `open`.
    */
   prepare(): void {
     const made = new Set<string>();
     for (const file of this.spec.files) {
+      if (file.padding === true || file.symlinkTarget !== undefined) continue;
       const parent = dirname(file.path);
       if (!made.has(parent)) {
         try {
@@ -101,7 +122,8 @@ export class PieceStore {
   }
 
   /**
-   * Writes a whole piece to its files with positional writes, creating missing files and directories.
+   * Writes a whole piece to its files with positional writes, creating missing files and directories. Bytes of
+   * padding files are skipped.
    * @param bytes Exactly the piece's bytes.
    * @throws {RangeError} When `bytes` is not the piece's size.
    * @throws {StorageError} op `open`, `mkdir` or `write` (ENOSPC, EACCES, EROFS, ...).
@@ -109,7 +131,9 @@ export class PieceStore {
   write(piece: number, bytes: Uint8Array): void {
     this.#checkSize(piece, bytes);
     for (const span of this.layout.spans(piece)) {
-      const path = this.spec.files[span.fileIndex].path;
+      const file = this.spec.files[span.fileIndex];
+      if (file.padding === true) continue;
+      const path = file.path;
       const fd = this.#fds.openForWrite(path);
       this.#dirty.add(span.fileIndex);
       let done = 0;
@@ -130,14 +154,19 @@ export class PieceStore {
   }
 
   /**
-   * Reads `dest.length` bytes of piece `piece` starting `begin` bytes into the piece.
+   * Reads `dest.length` bytes of piece `piece` starting `begin` bytes into the piece. Padding files read as zeros.
    * @throws {RangeError} When the range lies outside the piece.
    * @throws {StorageError} op `read`: code `ENOENT` when a file is missing, `ENODATA` when it is too short,
    *   else the errno of the failure.
    */
   read(piece: number, dest: Uint8Array, begin = 0): void {
     for (const span of this.layout.spans(piece, { begin, length: dest.length })) {
-      const path = this.spec.files[span.fileIndex].path;
+      const file = this.spec.files[span.fileIndex];
+      if (file.padding === true) {
+        dest.fill(0, span.pieceOffset - begin, span.pieceOffset - begin + span.length);
+        continue;
+      }
+      const path = file.path;
       const fd = this.#fds.openForRead(path);
       if (fd === undefined) {
         throw new StorageError(
@@ -176,34 +205,37 @@ export class PieceStore {
   }
 
   /**
-   * Verifies `bytes` against the piece's SHA-1 (BEP 3) and writes them only if they match.
-   * @returns Whether the piece matched (and was written).
+   * Verifies `bytes` against the piece's SHA-1 (BEP 3), Merkle root (BEP 52) or both, and writes them only if they
+   * match, or, for a v2-only piece whose root is not known yet, unverified (verdict `unknown`). For a hybrid piece
+   * whose v2 root is not known yet, the SHA-1 decides.
+   * @returns The verdict, and the computed root with `unknown`.
    * @throws {RangeError} When `bytes` is not the piece's size.
    * @throws {StorageError} When the write fails.
    */
-  hashAndWrite(piece: number, bytes: Uint8Array, hasher: Hasher): boolean {
+  hashAndWrite(piece: number, bytes: Uint8Array, hasher: Hasher): WriteOutcome {
     this.#checkSize(piece, bytes);
-    if (!this.#matches(piece, hasher.sha1(bytes))) return false;
-    this.write(piece, bytes);
-    return true;
+    const outcome = this.#verify(piece, bytes, hasher);
+    if (outcome.verdict !== "failed") this.write(piece, bytes);
+    return outcome;
   }
 
   /**
-   * Reads piece `piece` from disk and checks its SHA-1 (recheck). Never creates or truncates a file.
-   * @returns `true` when present and matching; `false` when it differs, or a file is missing or short.
+   * Reads piece `piece` from disk and checks its hashes (recheck). Never creates or truncates a file.
+   * @returns `ok` when present and matching; `failed` when it differs; `missing` when a file is missing or short;
+   *   `unknown` when present but only a v2 root not known yet could decide.
    * @throws {StorageError} On other read errors (EIO, EACCES, ...).
    */
-  check(piece: number, hasher: Hasher): boolean {
+  check(piece: number, hasher: Hasher): PieceVerdict {
     const size = this.layout.pieceSize(piece);
     if (this.#scratch.length < size) this.#scratch = new Uint8Array(size);
     const bytes = this.#scratch.subarray(0, size);
     try {
       this.read(piece, bytes);
     } catch (error) {
-      if (error instanceof StorageError && MISSING.has(error.code)) return false;
+      if (error instanceof StorageError && MISSING.has(error.code)) return "missing";
       throw error;
     }
-    return this.#matches(piece, hasher.sha1(bytes));
+    return this.#verify(piece, bytes, hasher).verdict;
   }
 
   /**
@@ -239,6 +271,16 @@ export class PieceStore {
     if (bytes.length !== size) {
       throw new RangeError(`Piece ${piece} is ${size} bytes: got ${bytes.length}`);
     }
+  }
+
+  #verify(piece: number, bytes: Uint8Array, hasher: Hasher): WriteOutcome {
+    const v1 = this.spec.pieceHashes.length > 0;
+    if (v1 && !this.#matches(piece, hasher.sha1(bytes))) return FAILED;
+    if (this.v2 === undefined) return OK;
+    const { verdict, pieceRoot } = this.v2.verify(piece, bytes, hasher);
+    if (verdict === "failed") return FAILED;
+    if (verdict === "unknown" && !v1) return { verdict, pieceRoot };
+    return OK;
   }
 
   #matches(piece: number, digest: Uint8Array): boolean {

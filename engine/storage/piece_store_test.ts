@@ -34,10 +34,10 @@ Deno.test("PieceStore.hashAndWrite() writes a good piece and refuses a bad one",
     const store = new PieceStore(t.spec);
     const bad = new Uint8Array(t.piece(1));
     bad[5] ^= 1;
-    assert.equal(store.hashAndWrite(1, bad, hasher), false);
+    assert.deepEqual(store.hashAndWrite(1, bad, hasher), { verdict: "failed" });
     assert.equal(fs.existsSync(t.spec.files[0].path), false, "nothing written for a bad piece");
-    assert.equal(store.hashAndWrite(1, new Uint8Array(t.piece(1)), hasher), true);
-    assert.equal(store.check(1, hasher), true);
+    assert.deepEqual(store.hashAndWrite(1, new Uint8Array(t.piece(1)), hasher), { verdict: "ok" });
+    assert.equal(store.check(1, hasher), "ok");
     assert.throws(() => store.hashAndWrite(3, new Uint8Array(5), hasher), RangeError);
     store.close();
   } finally {
@@ -45,18 +45,22 @@ Deno.test("PieceStore.hashAndWrite() writes a good piece and refuses a bad one",
   }
 });
 
-Deno.test("PieceStore.check() is false for a missing file, a short file or changed data", async () => {
+Deno.test("PieceStore.check() tells a missing file, a short file and changed data apart", async () => {
   const t = await makeTestTorrent([40, 40], 32);
   try {
     const store = new PieceStore(t.spec);
-    assert.equal(store.check(0, hasher), false, "nothing on disk");
+    assert.equal(store.check(0, hasher), "missing", "nothing on disk");
     assert.equal(fs.existsSync(t.spec.files[0].path), false, "check never creates files");
     for (let p = 0; p < 3; p++) store.write(p, new Uint8Array(t.piece(p)));
-    assert.deepEqual([0, 1, 2].map((p) => store.check(p, hasher)), [true, true, true]);
+    assert.deepEqual([0, 1, 2].map((p) => store.check(p, hasher)), ["ok", "ok", "ok"]);
     fs.truncateSync(t.spec.files[1].path, 30);
-    assert.deepEqual([0, 1, 2].map((p) => store.check(p, hasher)), [true, true, false]);
+    assert.deepEqual([0, 1, 2].map((p) => store.check(p, hasher)), ["ok", "ok", "missing"]);
+    const fd = fs.openSync(t.spec.files[0].path, "r+");
+    fs.writeSync(fd, new Uint8Array([t.data[3] ^ 1]), 0, 1, 3);
+    fs.closeSync(fd);
+    assert.deepEqual([0, 1, 2].map((p) => store.check(p, hasher)), ["failed", "ok", "missing"]);
     fs.unlinkSync(t.spec.files[0].path);
-    assert.deepEqual([0, 1, 2].map((p) => store.check(p, hasher)), [false, false, false]);
+    assert.deepEqual([0, 1, 2].map((p) => store.check(p, hasher)), ["missing", "missing", "missing"]);
     store.close();
   } finally {
     await t.dispose();
@@ -69,7 +73,7 @@ Deno.test("PieceStore.check() does not truncate a larger pre-existing file", asy
     fs.mkdirSync(`${t.dir}/t`, { recursive: true });
     fs.writeFileSync(t.spec.files[0].path, Buffer.concat([t.data, new Uint8Array(10)]));
     const store = new PieceStore(t.spec);
-    assert.equal(store.check(0, hasher), true);
+    assert.equal(store.check(0, hasher), "ok");
     store.write(1, new Uint8Array(t.piece(1)));
     store.close();
     assert.equal(fs.statSync(t.spec.files[0].path).size, 74);

@@ -6,7 +6,8 @@
  */
 
 import { WorkerPool } from "../../workers/worker_pool.ts";
-import type { DiskIo, HashBackend, StorageSpec, WriteResult } from "./disk_io.ts";
+import type { DiskIo, HashBackend, PieceVerdict, StorageSpec, WriteResult } from "./disk_io.ts";
+import { applyFileAttributes } from "./apply_file_attributes.ts";
 import { FileLayout } from "./file_layout.ts";
 import { ReadCache } from "./_read_cache.ts";
 
@@ -46,7 +47,7 @@ export interface WorkerDiskIoOptions {
 export class WorkerDiskIo implements DiskIo, AsyncDisposable {
   readonly #pool: WorkerPool;
   readonly #cache: ReadCache;
-  readonly #layouts = new Map<number, FileLayout>();
+  readonly #storages = new Map<number, { readonly spec: StorageSpec; readonly layout: FileLayout }>();
   #nextStorage = 1;
   #pendingBytes = 0;
 
@@ -79,20 +80,21 @@ export class WorkerDiskIo implements DiskIo, AsyncDisposable {
       await this.#pool.broadcast(() => ({ type: "removeStorage", storage })).catch(() => {});
       throw error;
     }
-    this.#layouts.set(storage, layout);
+    this.#storages.set(storage, { spec, layout });
     return storage;
   }
 
   /** Forgets the storage on every worker, closing its files, and drops its cached pieces. */
   async removeStorage(id: number): Promise<void> {
-    if (!this.#layouts.delete(id)) return;
+    if (!this.#storages.delete(id)) return;
     this.#cache.deleteStorage(id);
     await this.#pool.broadcast(() => ({ type: "removeStorage", storage: id }));
   }
 
   /**
-   * Transfers `buffer` to a worker that checks its SHA-1 and, if it matches, writes it.
-   * @returns `ok` and the same memory, transferred back, for reuse.
+   * Transfers `buffer` to a worker that checks its hashes (SHA-1, Merkle root or both) and, if they match, writes
+   * it (a v2-only piece whose root is not known yet is written unverified: verdict `unknown`).
+   * @returns `ok`, the verdict, and the same memory, transferred back, for reuse.
    * @throws {RangeError} When the storage is unknown or `buffer` is not the piece's size.
    * @throws {StorageError} When the write fails.
    */
@@ -108,8 +110,13 @@ export class WorkerDiskIo implements DiskIo, AsyncDisposable {
         { transfer: [buffer], cost: size },
       );
       if (result.type !== "hashAndWrite") throw new TypeError(`Unexpected ${result.type} result`);
-      if (result.ok) this.#cache.delete(id, piece);
-      return { ok: result.ok, buffer: result.buffer };
+      if (result.verdict !== "failed") this.#cache.delete(id, piece);
+      return {
+        ok: result.verdict === "ok",
+        buffer: result.buffer,
+        verdict: result.verdict,
+        ...(result.pieceRoot === undefined ? {} : { pieceRoot: result.pieceRoot }),
+      };
     } finally {
       this.#pendingBytes -= size;
     }
@@ -136,17 +143,46 @@ export class WorkerDiskIo implements DiskIo, AsyncDisposable {
   }
 
   /**
-   * Reads a piece from disk and checks its SHA-1 on a worker; call it for many pieces at once to recheck in
+   * Reads a piece from disk and checks its hashes on a worker; call it for many pieces at once to recheck in
    * parallel on every worker.
-   * @returns `true` when present and matching; `false` when it differs or a file is missing or short.
+   * @returns `true` when present and matching; `false` when it differs, a file is missing or short, or its v2 root
+   *   is not known yet.
    * @throws {StorageError} On other read errors.
    */
   async checkPiece(id: number, piece: number): Promise<boolean> {
+    return await this.verifyPiece(id, piece) === "ok";
+  }
+
+  /**
+   * Like `checkPiece`, with the verdict.
+   * @returns `ok`, `failed`, `missing` or `unknown` (see `PieceVerdict`).
+   * @throws {StorageError} On other read errors.
+   */
+  async verifyPiece(id: number, piece: number): Promise<PieceVerdict> {
     const size = this.#layout(id).pieceSize(piece);
     this.#cache.delete(id, piece);
     const result = await this.#pool.run({ type: "checkPiece", storage: id, piece }, { cost: size });
     if (result.type !== "checkPiece") throw new TypeError(`Unexpected ${result.type} result`);
-    return result.ok;
+    return result.verdict;
+  }
+
+  /**
+   * Adds, on every worker, the piece layer of the files with pieces root `piecesRoot`.
+   * @throws {RangeError} When the storage is unknown, no file has that root, or the layer does not lead to it.
+   */
+  async setPieceLayer(id: number, piecesRoot: Uint8Array, layer: Uint8Array): Promise<void> {
+    this.#layout(id);
+    await this.#pool.broadcast(() => ({ type: "setPieceLayer", storage: id, piecesRoot, layer }));
+  }
+
+  /**
+   * Applies file `fileIndex`'s BEP 47 attributes on the main isolate (see `applyFileAttributes`).
+   * @throws {RangeError} When the storage or file is unknown.
+   * @throws {StorageError} When a link would escape or the file is missing.
+   */
+  async applyAttributes(id: number, fileIndex: number): Promise<void> {
+    this.#layout(id);
+    await applyFileAttributes(this.#storages.get(id)!.spec, fileIndex);
   }
 
   /**
@@ -162,7 +198,7 @@ export class WorkerDiskIo implements DiskIo, AsyncDisposable {
   /** Lets queued jobs finish, closes every file and terminates the workers. Idempotent. */
   async close(): Promise<void> {
     this.#cache.clear();
-    this.#layouts.clear();
+    this.#storages.clear();
     await this.#pool.close();
   }
 
@@ -180,8 +216,8 @@ export class WorkerDiskIo implements DiskIo, AsyncDisposable {
   }
 
   #layout(id: number): FileLayout {
-    const layout = this.#layouts.get(id);
-    if (layout === undefined) throw new RangeError(`Cannot find storage ${id}: it is not registered`);
-    return layout;
+    const storage = this.#storages.get(id);
+    if (storage === undefined) throw new RangeError(`Cannot find storage ${id}: it is not registered`);
+    return storage.layout;
   }
 }
