@@ -170,7 +170,13 @@ Deno.test("PeerConnection keeps at most 32 suggested pieces (BEP 6 suggest)", as
   await done;
 });
 
-const hashRef = { piecesRoot: new Uint8Array(32).fill(7), baseLayer: 0, index: 0, length: 512, proofLayers: 3 };
+const hashRef = {
+  piecesRoot: new Uint8Array(32).fill(7),
+  baseLayer: 0,
+  index: 0,
+  length: 512,
+  proofLayers: 3,
+};
 
 Deno.test("PeerConnection answers a hash request on a v1 connection with a hash reject (BEP 52)", async () => {
   const { transport, closed, hashMessages, peer, done } = setup(8);

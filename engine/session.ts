@@ -210,8 +210,14 @@ export class Session {
   async addTorrent(params: AddTorrentParams): Promise<TorrentHandle> {
     if (this.#closed) throw new Error("Cannot add a torrent: the session is closed");
     const info = params.torrent instanceof Uint8Array ? parseTorrent(params.torrent) : params.torrent;
-    if (info.version === "v2") {
-      throw new MetainfoError(`Cannot add ${info.name}: BitTorrent v2-only torrents are not supported yet`);
+    if (
+      info.version === "v2" && info.pieceLayers === undefined &&
+      info.files.some((f) => f.length > info.pieceLength)
+    ) {
+      // BEP 52: the piece layers then have to come from peers (hash requests); not wired in yet.
+      throw new MetainfoError(
+        `Cannot add ${info.name}: a v2 torrent without its piece layers is not supported yet`,
+      );
     }
     if (params.filePriorities !== undefined) checkFilePriorities(info.files.length, params.filePriorities);
     if (this.#torrents.has(info.infoHashHex)) {

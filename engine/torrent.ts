@@ -387,6 +387,13 @@ export class Torrent implements PeerDelegate {
       return;
     }
     if (this.#state !== "downloading" || !this.#picker.complete) return;
+    try {
+      await this.#data.applyAttributes((i) => this.files.fileWanted(i));
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    if (this.#state !== "downloading" || !this.#picker.complete) return;
     this.#finishedAt = performance.now();
     this.#setState("seeding");
     this.#alert({ type: "torrent_finished", category: "status", infoHash: this.infoHash });

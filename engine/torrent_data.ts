@@ -8,9 +8,10 @@
 import { dirname } from "node:path";
 import type { AlertQueue } from "./alerts.ts";
 import { StorageError } from "./errors.ts";
-import { resolveInside, type TorrentInfo } from "./metainfo/mod.ts";
+import type { TorrentInfo } from "./metainfo/mod.ts";
 import { checkRealPathInside } from "./storage/check_real_path.ts";
 import type { DiskIo, StorageFile } from "./storage/disk_io.ts";
+import { storageSpecOf } from "./storage/storage_spec_of.ts";
 import { Bitfield } from "./picker/bitfield.ts";
 import type { FileStamp, StateStore, TorrentRecord } from "./storage/state_store.ts";
 import {
@@ -100,14 +101,13 @@ export class TorrentData {
   #completedAt: number | undefined;
   /** The caller's file priorities, to record. */
   #priorities: number[] | undefined;
+  /** Index in the registered storage of each file kept there (see `openStorage`). */
+  #storageIndex = new Map<number, number>();
 
   constructor(options: TorrentDataOptions) {
     this.#options = options;
-    this.#files = options.info.files.map((file) => ({
-      path: resolveInside(options.savePath, file.path),
-      length: file.length,
-      offset: file.offset,
-    }));
+    // Every file in metainfo order, with BEP 47 attributes (padding, executable, symlink) and BEP 52 roots.
+    this.#files = [...storageSpecOf(options.info, options.savePath).files];
     this.#paths = this.#files.map((file) => file.path);
     this.#priorities = options.filePriorities === undefined ? undefined : [...options.filePriorities];
   }
@@ -125,20 +125,37 @@ export class TorrentData {
   /**
    * Registers the files with the DiskIo (again, after an error: open handles to replaced files are dropped),
    * refusing any path that leads outside the save directory through a symlink. Zero-length files are left out:
-   * they hold no piece, and {@linkcode TorrentData.createEmptyFiles} makes the wanted ones.
+   * they hold no piece, and {@linkcode TorrentData.createEmptyFiles} makes the wanted ones; symbolic links (BEP
+   * 47) stay in, for {@linkcode TorrentData.applyAttributes}. Padding files are registered but never touch the
+   * disk.
    * @throws {StorageError} When a path escapes or a directory cannot be made.
    */
   async openStorage(): Promise<void> {
     const { diskIo, info, savePath } = this.#options;
     if (this.#storageId >= 0) await diskIo.removeStorage(this.#storageId);
     this.#storageId = -1;
-    for (const file of this.#files) await checkRealPathInside(savePath, file.path);
+    for (const file of this.#files) if (!file.padding) await checkRealPathInside(savePath, file.path);
+    const kept = [...this.#files.keys()].filter((i) =>
+      this.#files[i].length > 0 || this.#files[i].symlinkTarget !== undefined
+    );
+    this.#storageIndex = new Map(kept.map((i, at) => [i, at]));
     this.#storageId = await diskIo.addStorage({
-      files: this.#files.filter((file) => file.length > 0),
-      pieceLength: info.pieceLength,
-      totalLength: info.totalLength,
-      pieceHashes: info.pieceHashes,
+      ...storageSpecOf(info, savePath),
+      files: kept.map((i) => this.#files[i]),
     });
+  }
+
+  /**
+   * Applies BEP 47 attributes to the wanted files that have them: the executable bit, and symbolic links (made
+   * only when link and target stay inside the save directory). Called once every wanted piece is verified.
+   * @throws {StorageError} When a link cannot be made or a mode cannot be set.
+   */
+  async applyAttributes(fileWanted: (index: number) => boolean): Promise<void> {
+    for (const [i, at] of this.#storageIndex) {
+      const file = this.#files[i];
+      if (!fileWanted(i) || (!file.executable && file.symlinkTarget === undefined)) continue;
+      await this.#options.diskIo.applyAttributes(this.#storageId, at);
+    }
   }
 
   /**
@@ -147,6 +164,7 @@ export class TorrentData {
    */
   async createEmptyFiles(indices: readonly number[]): Promise<void> {
     for (const i of indices) {
+      if (this.#files[i].symlinkTarget !== undefined || this.#files[i].padding) continue;
       const path = this.#paths[i];
       await storageOp("mkdir", dirname(path), () => Deno.mkdir(dirname(path), { recursive: true }));
       await storageOp(
@@ -213,7 +231,7 @@ export class TorrentData {
         record = undefined;
       }
     }
-    const stamps = await stampFiles(this.#paths);
+    const stamps = await this.#stamp();
     const filePriorities = this.#priorities ?? record?.filePriorities;
     const fileWanted = (i: number) => filePriorities === undefined || filePriorities[i] > 0;
     const plan = planResume(info, mode === "resume" ? record : undefined, stamps, { fileWanted });
@@ -317,7 +335,7 @@ export class TorrentData {
     const { info, diskIo } = this.#options;
     const paths = this.#paths;
     await diskIo.sync(this.#storageId);
-    const stamps = await stampFiles(paths);
+    const stamps = await this.#stamp();
     const fileWanted = this.#options.fileWanted ?? (() => true);
     const lost = lostData(info, state.have, stamps, paths, { fileWanted });
     if (lost !== null) throw new StorageError("stat", paths[lost.file], lost.code, lost.message);
@@ -400,6 +418,15 @@ export class TorrentData {
       lastActiveAt: Date.now(),
       completedAt: this.#completedAt,
     });
+  }
+
+  /** Stamps of the files; padding files (BEP 47), never on disk, always stamp as present and unchanged. */
+  async #stamp(): Promise<FileStamp[]> {
+    const stamps = await stampFiles(this.#paths);
+    this.#files.forEach((file, i) => {
+      if (file.padding) stamps[i] = { size: file.length, mtimeMs: 0 };
+    });
+    return stamps;
   }
 
   #warn(message: string): void {

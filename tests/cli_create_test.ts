@@ -1,10 +1,9 @@
 /**
  * `ccbt create` for v2 and hybrid torrents (BEP 52) with every option, `ccbt info` showing the version, both
- * info-hashes and the file tree, and the clear refusals: conflicting flags, v2 piece lengths, and downloading a
- * v2-only torrent (not supported yet).
+ * info-hashes and the file tree, and the clear refusals: conflicting flags, v2 piece lengths, bad web seeds.
  */
 
-import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { runCcbt } from "./_helpers/ccbt.ts";
 import { makePayload } from "./_helpers/files.ts";
@@ -151,19 +150,5 @@ Deno.test("ccbt create refuses conflicting versions and bad v2 piece lengths; do
     const badSeed = await runCcbt(["create", join(dir, "pics"), "-o", out, "--web-seed", "ftp://x/"]);
     equal(badSeed.code, 2);
     match(badSeed.stderr, /web seed "ftp:\/\/x\/" is not a http: or https: URL/);
-
-    const created = await runCcbt(["create", join(dir, "pics"), "-o", out, "--v2"]);
-    equal(created.code, 0, created.stderr);
-    const download = await runCcbt([
-      "download",
-      out,
-      "-o",
-      join(dir, "dl"),
-      "--no-seed",
-      "--no-dht",
-      "--no-lsd",
-    ]);
-    notEqual(download.code, 0);
-    match(download.stderr, /Cannot add pics: BitTorrent v2-only torrents are not supported yet/);
   });
 });

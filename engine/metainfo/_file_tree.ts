@@ -103,8 +103,7 @@ export function parseFileTree(
   const layout: Draft[] = [];
   let end = 0;
   let pieceCount = 0;
-  const lastNonEmpty = found.findLastIndex((f) => f.leaf.get("length") !== 0);
-  for (const [i, { relative: texts, leaf }] of found.entries()) {
+  for (const { relative: texts, leaf } of found) {
     const where = JSON.stringify(texts.join("/"));
     const length = fileLength(leaf.get("length"), `file ${where}`);
     const path = texts.map(component);
@@ -125,7 +124,9 @@ export function parseFileTree(
     end += length;
     if (end > maxTotal) bad(`the files pass ${maxTotal} bytes of pieces at file ${where}`);
     const gap = (pieceLength - (end % pieceLength)) % pieceLength;
-    if (length > 0 && gap > 0 && i < lastNonEmpty) {
+    // Like libtorrent, the last file is padded too: every v2 piece is `piece length` long on the wire, and a
+    // peer may request the padding of the last piece (it is served as zeros).
+    if (length > 0 && gap > 0) {
       layout.push({
         path: [...prefix, ".pad", String(gap)],
         length: gap,
