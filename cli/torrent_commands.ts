@@ -212,12 +212,15 @@ export function registerTorrentCommands(cli: Command, exit: (code: number) => vo
           creationDate: info.creationDate,
         }));
       } else {
+        const contentLength = info.files.reduce((sum, f) => sum + (f.padding ? 0 : f.length), 0);
         const lines = [
           `Name:         ${info.name}`,
           `Version:      ${VERSION_TEXT[info.version]}`,
           `Info-hash:    ${info.infoHashHex}${info.version === "v2" ? " (v2, truncated)" : ""}`,
           ...(info.infoHashV2Hex === undefined ? [] : [`Info-hash v2: ${info.infoHashV2Hex}`]),
-          `Size:         ${formatBytes(info.totalLength)} (${info.totalLength} bytes)`,
+          `Size:         ${formatBytes(contentLength)} (${contentLength} bytes${
+            contentLength === info.totalLength ? "" : `; ${info.totalLength} with padding`
+          })`,
           `Piece length: ${formatBytes(info.pieceLength)} (${info.pieceCount} pieces)`,
           `Private:      ${info.private ? "yes" : "no"}`,
         ];
@@ -226,10 +229,12 @@ export function registerTorrentCommands(cli: Command, exit: (code: number) => vo
         if (info.creationDate) {
           lines.push(`Created:      ${new Date(info.creationDate * 1000).toISOString()}`);
         }
-        // Indices as --select and magnet so= take them (BEP 53).
-        lines.push(`Files (${info.files.length}; index for --select):`);
+        // Indices as --select and magnet so= take them (BEP 53); padding files (BEP 47) count but are not shown.
+        const shown = info.files.filter((file) => !file.padding).length;
+        lines.push(`Files (${shown}; index for --select):`);
         const width = String(Math.max(0, info.files.length - 1)).length;
         info.files.forEach((file, i) => {
+          if (file.padding) return;
           lines.push(`  ${String(i).padStart(width)}  ${file.path.join("/")}  (${formatBytes(file.length)})`);
         });
         lines.push(`File tree:`, ...treeLines(fileTree(info.files), "  "));
