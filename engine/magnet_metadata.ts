@@ -1,12 +1,13 @@
 /**
  * Fetches a magnet link's metadata (the bencoded `info` dictionary) from peers: the BEP 10 extension handshake,
- * then ut_metadata pieces (BEP 9) from several peers in parallel, checked against the info-hash.
+ * then ut_metadata pieces (BEP 9) from several peers in parallel, checked against the info-hash: SHA-1 against
+ * `urn:btih`, SHA-256 against `urn:btmh` (BEP 52), both for a hybrid link.
  *
  * @module
  */
 
 import type { AlertInput } from "./alerts.ts";
-import { encode } from "./bencode/mod.ts";
+import { decode, encode } from "./bencode/mod.ts";
 import { PeerProtocolError } from "./errors.ts";
 import { type MagnetLink, parseTorrent } from "./metainfo/mod.ts";
 import { MetadataFetcher } from "./metadata/mod.ts";
@@ -63,6 +64,37 @@ export function torrentFromMetadata(infoBytes: Uint8Array, trackers: readonly st
   out.set(infoBytes, head.length + key.length);
   out[out.length - 1] = 0x65; // "e"
   return out;
+}
+
+/**
+ * Adds BEP 52 `piece layers` (fetched from peers for a torrent added by magnet) to .torrent bytes, so that a later
+ * start has them without asking peers again. The info dictionary is kept byte for byte.
+ * @param torrent .torrent bytes without piece layers (e.g. from {@linkcode torrentFromMetadata}).
+ * @param layers Piece layers keyed by pieces root in lowercase hex (32 bytes per piece), as
+ *   `TorrentInfo.pieceLayers`.
+ * @returns The new .torrent bytes, or `undefined` when they would not parse with the same info-hash and these
+ *   layers (e.g. a non-canonical original that re-encoding would change).
+ */
+export function torrentWithPieceLayers(
+  torrent: Uint8Array,
+  layers: ReadonlyMap<string, Uint8Array>,
+): Uint8Array | undefined {
+  try {
+    const root = decode(torrent);
+    if (!(root instanceof Map)) return undefined;
+    const byRoot = new Map<string, Uint8Array>();
+    for (const [hex, layer] of layers) {
+      byRoot.set(String.fromCharCode(...hex.match(/../g)!.map((pair) => parseInt(pair, 16))), layer);
+    }
+    root.set("piece layers", byRoot);
+    const bytes = encode(root);
+    const before = parseTorrent(torrent);
+    const after = parseTorrent(bytes);
+    if (after.infoHashHex !== before.infoHashHex || after.pieceLayers?.size !== layers.size) return undefined;
+    return bytes;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What a magnet link's BEP 53 `so` asks of the fetched torrent: see {@linkcode magnetSelection}. */
@@ -122,7 +154,9 @@ export interface MagnetFetchOptions {
 
 /**
  * Fetches the metadata of `link` from `peers` (and those `options.discover` finds), several in parallel, until
- * one full copy matches the info-hash.
+ * one full copy matches the info-hash. The handshake carries `link.infoHash` (for a v2-only link the truncated v2
+ * info-hash, BEP 52); a copy whose SHA-1 differs from the v1 info-hash, or whose SHA-256 differs from the v2
+ * info-hash when the link has one, is discarded and its senders blamed (see `MetadataFetcher`).
  * @param peers Peers to ask (the magnet's `x.pe`, `--peer`).
  * @param options Timeout, abort signal, and where to find more peers.
  * @returns The verified bencoded `info` dictionary.
@@ -134,7 +168,10 @@ export async function fetchMagnetMetadata(
   ctx: MagnetFetchContext,
   options: MagnetFetchOptions = {},
 ): Promise<Uint8Array> {
-  const fetcher = new MetadataFetcher({ infoHash: link.infoHash });
+  const fetcher = new MetadataFetcher({
+    infoHash: link.v2Only ? undefined : link.infoHash,
+    infoHashV2: link.infoHashV2,
+  });
   const queue: PeerAddress[] = [];
   /** Peer name -> when its last attempt ended (ms, `performance.now()`); `Infinity` while queued or asked. */
   const asked = new Map<string, number>();
@@ -191,7 +228,8 @@ export async function fetchMagnetMetadata(
     const transport = await ctx.connect(peer, ctx.connectTimeout);
     open.add(transport);
     try {
-      const reserved = makeReserved({ extensionProtocol: true, fast: true });
+      // BEP 52: a v2-only torrent's peers expect the v2 bit; a hybrid's are asked through its v1 side.
+      const reserved = makeReserved({ extensionProtocol: true, fast: true, v2: link.v2Only === true });
       await writeAll(transport, encodeHandshake({ reserved, infoHash: link.infoHash, peerId: ctx.peerId }));
       const decoder = new WireDecoder({ bufferSize: 64 * 1024 });
       const handshake = await readHandshake(transport, decoder, ctx.handshakeTimeout);

@@ -1,7 +1,7 @@
 import { deepEqual, equal, match } from "node:assert/strict";
 import { createTorrent, parseMagnet } from "./metainfo/mod.ts";
 import { parseTorrent } from "./metainfo/mod.ts";
-import { magnetSelection, torrentFromMetadata } from "./magnet_metadata.ts";
+import { magnetSelection, torrentFromMetadata, torrentWithPieceLayers } from "./magnet_metadata.ts";
 
 Deno.test("torrentFromMetadata() keeps the info bytes, so the info-hash, and adds the magnet's trackers as tiers", async () => {
   const dir = await Deno.makeTempDir();
@@ -42,6 +42,25 @@ Deno.test("magnetSelection() wants the so= files, and ignores indices past the f
       past.warning.message,
       /Ignoring so= file indices 3,4 of [0-9a-f]{40}: the torrent has 3 files \(0\.\.2\)/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("torrentWithPieceLayers() adds fetched BEP 52 piece layers and keeps the info-hash", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/f`, new Uint8Array(100_000).fill(7));
+    const { info } = await createTorrent(`${dir}/f`, { pieceLength: 16384, version: "v2" });
+    const bare = torrentFromMetadata(info.infoBytes, ["udp://127.0.0.1:2"]);
+    equal(parseTorrent(bare).pieceLayers, undefined);
+    const full = parseTorrent(torrentWithPieceLayers(bare, info.pieceLayers!)!);
+    equal(full.infoHashHex, info.infoHashHex);
+    deepEqual(full.pieceLayers, info.pieceLayers);
+    deepEqual(full.announceList, [["udp://127.0.0.1:2"]]);
+    const [root] = info.pieceLayers!.keys();
+    equal(torrentWithPieceLayers(bare, new Map([[root, new Uint8Array(32)]])), undefined, "a wrong layer");
+    equal(torrentWithPieceLayers(new Uint8Array([1, 2]), info.pieceLayers!), undefined, "not a torrent");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -5,7 +5,7 @@
  */
 
 import { type Alert, AlertQueue } from "./alerts.ts";
-import { MetainfoError, PeerProtocolError } from "./errors.ts";
+import { PeerProtocolError } from "./errors.ts";
 import { parseMagnet, parseTorrent } from "./metainfo/mod.ts";
 import { magnetSelection } from "./magnet_metadata.ts";
 import { resolveMagnet } from "./magnet_add.ts";
@@ -202,23 +202,14 @@ export class Session {
   /**
    * Adds a torrent and starts it: existing data is checked, then trackers and peers are contacted.
    * @returns The torrent's handle; `status().state` is `checking` until the check is done.
-   * @throws {MetainfoError} When the torrent bytes are not valid metainfo, or the torrent is v2-only (BEP 52), which
-   *   cannot be downloaded yet (hybrids can, through their v1 side).
+   * @throws {MetainfoError} When the torrent bytes are not valid metainfo. A v2 torrent without its piece layers
+   *   (from a magnet) fetches them from v2 peers (BEP 52 hash requests).
    * @throws {RangeError} When a torrent with the same info-hash is already in the session, or `filePriorities`
    *   does not hold one integer in 0..7 per file.
    */
   async addTorrent(params: AddTorrentParams): Promise<TorrentHandle> {
     if (this.#closed) throw new Error("Cannot add a torrent: the session is closed");
     const info = params.torrent instanceof Uint8Array ? parseTorrent(params.torrent) : params.torrent;
-    if (
-      info.version === "v2" && info.pieceLayers === undefined &&
-      info.files.some((f) => f.length > info.pieceLength)
-    ) {
-      // BEP 52: the piece layers then have to come from peers (hash requests); not wired in yet.
-      throw new MetainfoError(
-        `Cannot add ${info.name}: a v2 torrent without its piece layers is not supported yet`,
-      );
-    }
     if (params.filePriorities !== undefined) checkFilePriorities(info.files.length, params.filePriorities);
     if (this.#torrents.has(info.infoHashHex)) {
       throw new RangeError(`Cannot add torrent ${info.infoHashHex}: it is already in the session`);
@@ -253,7 +244,8 @@ export class Session {
 
   /**
    * Adds a magnet link (BEP 9): asks the link's `x.pe` peers, `params.peers`, and the peers its trackers and the
-   * DHT (when on) return for the metadata, checks it against the info-hash, then adds the torrent as
+   * DHT (when on) return for the metadata, checks it against the info-hash (`urn:btih`, `urn:btmh` or both, BEP
+   * 52; the piece layers a v2 torrent needs are then fetched from peers), then adds the torrent as
    * `addTorrent` does. Unless `filePriorities` is given, the link's BEP 53 `so` selects the files to download
    * (the others get priority 0); `so` indices beyond the file count are ignored with a `select_only_ignored`
    * alert.

@@ -63,6 +63,7 @@ export class Torrent implements PeerDelegate {
     this.#download = new TorrentDownload(options.info, ctx.budget, ctx.diskIo, () => this.#data.storageId, {
       verified: (index) => this.#pieceVerified(index),
       failed: (index, blamed) => this.#pieceFailed(index, blamed),
+      unverified: (index) => this.#hashes.unverified(index),
       error: (error) => this.#fail(error),
       drained: () => this.#fillAll(),
       cancel: (keys, index, begin, length) => {
@@ -78,6 +79,7 @@ export class Torrent implements PeerDelegate {
       snapshot: () => this.#snapshot(),
       fileWanted: (i) => this.files.fileWanted(i),
       onDataLost: (pieces) => this.files.lose(pieces),
+      fetchedLayers: () => this.#hashes.fetchedLayers,
     });
     this.files = new TorrentFiles(options.info, {
       priorities: options.filePriorities,
@@ -92,7 +94,14 @@ export class Torrent implements PeerDelegate {
       onPeers: (peers) => this.#peers.learn(peers),
       listenPort: ctx.listenPort,
     });
-    this.#hashes = new TorrentHashes(options.info);
+    // BEP 52: a magnet's metadata has no piece layers; they are fetched from v2 peers.
+    this.#hashes = new TorrentHashes(options.info, {
+      diskIo: ctx.diskIo,
+      storageId: () => this.#data.storageId,
+      reverify: (index) => this.#download.reverify(index),
+      ban: (peer, reason) => this.#peers.ban(peer, reason),
+      layersFetched: (layers) => this.#data.savePieceLayers(layers),
+    });
     this.#peers = new PeerSet(ctx, this, options.info);
     for (const peer of options.peers ?? []) this.#peers.addCandidate(peer);
     const hashes = wireInfoHashes(options.info);
@@ -154,6 +163,7 @@ export class Torrent implements PeerDelegate {
    */
   async start(): Promise<void> {
     this.#download.reset();
+    this.#hashes.reset();
     this.#error = undefined;
     const paused = this.#state === "paused";
     this.#setState("checking");
@@ -336,6 +346,7 @@ export class Torrent implements PeerDelegate {
 
   afterMessages(peer: PeerConnection): void {
     this.#fillRequests(peer);
+    this.#hashes.request(peer);
   }
 
   peerClosed(peer: PeerConnection, reason: string): void {
@@ -448,6 +459,7 @@ export class Torrent implements PeerDelegate {
     }
     if (now - this.#lastRechoke >= RECHOKE_SECONDS * 1000) this.#rechoke(now);
     this.#extensions.tick([...this.#peers.connected()], now);
+    this.#hashes.tick(this.#peers.connected(), now);
     if (this.#data.checkpointDue(now)) this.#data.checkpoint().catch((error) => this.#fail(error));
     if (this.#state === "downloading" || this.#state === "seeding") {
       this.#fillAll();

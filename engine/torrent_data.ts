@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import type { AlertQueue } from "./alerts.ts";
 import { StorageError } from "./errors.ts";
 import type { TorrentInfo } from "./metainfo/mod.ts";
+import { torrentWithPieceLayers } from "./magnet_metadata.ts";
 import { checkRealPathInside } from "./storage/check_real_path.ts";
 import type { DiskIo, StorageFile } from "./storage/disk_io.ts";
 import { storageSpecOf } from "./storage/storage_spec_of.ts";
@@ -73,6 +74,11 @@ export interface TorrentDataOptions {
    * and reports them here instead of failing the torrent.
    */
   onDataLost?: (pieces: number[]) => void;
+  /**
+   * BEP 52 piece layers fetched from peers so far (a magnet's metadata has none), keyed by pieces root in hex:
+   * registered with the storage besides the metainfo's.
+   */
+  fetchedLayers?: () => ReadonlyMap<string, Uint8Array> | undefined;
 }
 
 /** Pieces checked at once while checking existing data. */
@@ -139,8 +145,13 @@ export class TorrentData {
       this.#files[i].length > 0 || this.#files[i].symlinkTarget !== undefined
     );
     this.#storageIndex = new Map(kept.map((i, at) => [i, at]));
+    const spec = storageSpecOf(info, savePath);
+    const fetched = this.#options.fetchedLayers?.();
     this.#storageId = await diskIo.addStorage({
-      ...storageSpecOf(info, savePath),
+      ...spec,
+      ...(fetched === undefined || fetched.size === 0
+        ? {}
+        : { pieceLayers: new Map([...spec.pieceLayers ?? [], ...fetched]) }),
       files: kept.map((i) => this.#files[i]),
     });
   }
@@ -295,6 +306,22 @@ export class TorrentData {
     const same = record.filePriorities?.length === priorities.length &&
       record.filePriorities.every((p, i) => p === priorities[i]);
     if (!same) store!.put({ ...record, filePriorities: this.#priorities });
+  }
+
+  /**
+   * Records BEP 52 piece layers fetched from peers (a magnet's metadata lacks them) in the stored metainfo, so that
+   * a restart can check and serve the pieces without fetching them again. Nothing happens without a record or
+   * metainfo bytes.
+   * @param layers Every piece layer, keyed by pieces root in lowercase hex.
+   */
+  savePieceLayers(layers: ReadonlyMap<string, Uint8Array>): void {
+    const { store, info, metainfo } = this.#options;
+    const record = store?.get(info.infoHashHex);
+    if (record === undefined || metainfo === undefined) return;
+    const withLayers = torrentWithPieceLayers(metainfo, layers);
+    if (withLayers === undefined) return;
+    this.#options.metainfo = withLayers;
+    store!.put({ ...record, metainfo: withLayers });
   }
 
   /** A piece was verified since the last checkpoint. */

@@ -21,6 +21,11 @@ export interface DownloadEvents {
   verified(index: number): void;
   /** Piece `index` failed its hash; `blamed` are the peers that sent its blocks. */
   failed(index: number, blamed: PeerKey[]): void;
+  /**
+   * Piece `index` of a v2-only torrent is written but unverified: its file's piece layer is not known yet (BEP 52).
+   * It stays pending (neither had nor requested again) until {@linkcode TorrentDownload.reverify} decides.
+   */
+  unverified(index: number): void;
   /** A disk job failed (the torrent goes to `error`). */
   error(error: unknown): void;
   /** A write finished and freed budget: more blocks may be requested now. */
@@ -138,6 +143,30 @@ export class TorrentDownload {
     if (result.pieceComplete) this.#finishPiece(index);
   }
 
+  /**
+   * Checks a pending piece (written with verdict `unknown`) again now that its piece layer is known: `ok` makes it
+   * verified; `failed` blames its senders and requests it again, as a hash failure on arrival does; `missing` (the
+   * data went away) or still `unknown` requests it again without blame.
+   */
+  reverify(index: number): void {
+    const size = this.#picker.pieceSize(index);
+    const check = this.#diskIo.verifyPiece(this.#storageId(), index).then((verdict) => {
+      if (verdict === "ok") {
+        this.#events.verified(index);
+      } else if (verdict === "failed") {
+        this.wasted += size;
+        this.#events.failed(index, this.#picker.pieceFailed(index));
+      } else {
+        this.#picker.pieceFailed(index);
+      }
+      this.#events.drained();
+    }, (error) => {
+      this.#picker.pieceFailed(index);
+      this.#events.error(error);
+    });
+    this.#track(check);
+  }
+
   /** Resolves once every hash-and-write job in flight has finished. */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.#writes]);
@@ -156,6 +185,9 @@ export class TorrentDownload {
         this.#buffers.written(size, result.buffer);
         if (result.ok) {
           this.#events.verified(index);
+        } else if (result.verdict === "unknown") {
+          // Written, but only the file's piece layer can tell whether it is right: neither had nor failed yet.
+          this.#events.unverified(index);
         } else {
           this.wasted += size;
           this.#events.failed(index, this.#picker.pieceFailed(index));
@@ -168,8 +200,12 @@ export class TorrentDownload {
         this.#events.error(error);
       },
     );
-    this.#writes.add(write);
-    write.finally(() => this.#writes.delete(write));
+    this.#track(write);
+  }
+
+  #track(job: Promise<void>): void {
+    this.#writes.add(job);
+    job.finally(() => this.#writes.delete(job));
   }
 }
 

@@ -39,6 +39,7 @@ function pipeline(disk: DiskIo, log: string[] = []) {
   const events: DownloadEvents = {
     verified: (index) => log.push(`verified ${index}`),
     failed: (index, blamed) => log.push(`failed ${index} blamed ${blamed.join(",")}`),
+    unverified: (index) => log.push(`unverified ${index}`),
     error: (error) => log.push(`error ${error}`),
     drained: () => {},
     cancel: () => {},
@@ -83,4 +84,38 @@ Deno.test("TorrentDownload.blockReceived() writes a complete piece and reports i
   deepEqual(log, ["verified 0", "failed 1 blamed 1"]);
   equal(download.downloaded, 4 * 16384);
   equal(download.wasted, PIECE, "the failed piece is wasted");
+});
+
+Deno.test("TorrentDownload.reverify() settles pieces written unverified (BEP 52 layer unknown) once the layer is in", async () => {
+  const log: string[] = [];
+  const verdicts = new Map<number, string>([[0, "ok"], [1, "failed"], [2, "missing"]]);
+  const disk = {
+    hashAndWrite: (_id: number, _piece: number, buffer: ArrayBuffer): Promise<WriteResult> =>
+      Promise.resolve({ ok: false, verdict: "unknown", pieceRoot: new Uint8Array(32), buffer }),
+    verifyPiece: (_id: number, piece: number) => Promise.resolve(verdicts.get(piece)),
+  } as unknown as DiskIo;
+  const download = pipeline(disk, log);
+  // Choked with allowed fast pieces 0..2: only their six blocks are requested, a queue at a time.
+  const { peer, requests } = fakePeer({ choking: true, allowedFast: [0, 1, 2] });
+  for (let round = 0; round < 3; round++) {
+    download.fill(peer);
+    for (const request of requests.splice(0)) {
+      const [index, begin] = request.split(":").map(Number);
+      download.blockReceived(peer, index, begin, new Uint8Array(16384));
+    }
+  }
+  await download.settle();
+  log.sort();
+  deepEqual(log, ["unverified 0", "unverified 1", "unverified 2"]);
+  equal(download.picker.have.count, 0, "an unverified piece is not had");
+  requests.length = 0;
+  download.fill(peer);
+  ok(!requests.some((r) => /^[012]:/.test(r)), `pending pieces are not asked again: ${requests}`);
+  for (const index of [0, 1, 2]) download.reverify(index);
+  await download.settle();
+  deepEqual(log.slice(3), ["verified 0", "failed 1 blamed 1"]);
+  equal(download.wasted, PIECE, "the piece that failed late is wasted");
+  ok(download.picker.needs(1) && download.picker.needs(2), "failed and missing pieces are wanted again");
+  const picked = new Set(download.picker.pickBlocks(2, "all", 100).map((b) => b.index));
+  ok(picked.has(1) && picked.has(2) && !picked.has(0), `pieces asked again: ${[...picked]}`);
 });

@@ -1,7 +1,9 @@
 /**
  * One torrent's side of the BEP 52 hash exchange on v2 connections: hash requests answered from our piece layers
- * through a {@linkcode HashServer}, rate-limited per peer, and a flood dropped (HOSTILE_INPUTS.md case 43).
- * Hashes and rejects that arrive for requests we never sent are ignored.
+ * through a {@linkcode HashServer}, rate-limited per peer, and a flood dropped (HOSTILE_INPUTS.md case 43); and,
+ * for a torrent whose metadata came without `piece layers` (a v2 or hybrid magnet, BEP 9), the missing layers
+ * fetched from v2 peers with a {@linkcode LayerFetcher}, handed to the storage, and the pieces written unverified
+ * meanwhile checked again.
  *
  * @module
  */
@@ -10,24 +12,93 @@ import { PeerProtocolError } from "./errors.ts";
 import type { TorrentInfo } from "./metainfo/mod.ts";
 import type { PeerConnection } from "./peer_connection.ts";
 import type { HashMessage } from "./peer_delegate.ts";
-import { HashRequestBudget, HashServer } from "./v2/mod.ts";
+import type { DiskIo } from "./storage/disk_io.ts";
+import { HashRequestBudget, HashServer, LayerFetcher } from "./v2/mod.ts";
 
-/** Answers the hash requests of a torrent's v2 peers. */
+/** What {@linkcode TorrentHashes} uses of its torrent to fetch piece layers. */
+export interface TorrentHashesOptions {
+  /** The session's disk jobs: fetched layers go to `setPieceLayer`. */
+  diskIo: DiskIo;
+  /** The torrent's storage id in `diskIo` (-1 before it is registered). */
+  storageId: () => number;
+  /** Checks a piece written unverified again, now that its layer is in the storage (`TorrentDownload.reverify`). */
+  reverify: (index: number) => void;
+  /** Bans a peer that sent hashes that do not lead to the pieces root. */
+  ban: (peer: PeerConnection, reason: string) => void;
+  /** Every missing layer is fetched and stored: to record them (keyed by pieces root in lowercase hex). */
+  layersFetched?: (layers: ReadonlyMap<string, Uint8Array>) => void;
+}
+
+/** Answers the hash requests of a torrent's v2 peers, and fetches the piece layers its metadata lacks. */
 export class TorrentHashes {
   readonly #server: HashServer | undefined;
   readonly #budgets = new Map<number, HashRequestBudget>();
+  readonly #fetcher: LayerFetcher | undefined;
+  readonly #options: TorrentHashesOptions | undefined;
+  /** Pieces root (hex) of each piece of a file that has a piece layer to fetch. */
+  readonly #rootOfPiece = new Map<number, string>();
+  /** Pieces roots (hex) whose layer the storage has. */
+  readonly #stored = new Set<string>();
+  /** Pieces written unverified, by pieces root (hex), until their layer is stored. */
+  readonly #pending = new Map<string, Set<number>>();
+  /** Pieces roots (hex) of the files whose layer is fetched. */
+  readonly #roots = new Set<string>();
+  #info: TorrentInfo | undefined;
 
-  /** @param info The torrent; without piece layers (v1, or a v2 magnet still fetching them) every request is rejected. */
-  constructor(info: TorrentInfo) {
-    if (info.pieceLayers !== undefined && info.version !== "v1") this.#server = new HashServer(info);
+  /**
+   * @param info The torrent. With its piece layers, requests are served from them. A v2 or hybrid torrent
+   *   without them (from a magnet) fetches them when `options` is given, and serves each layer once fetched.
+   * @param options How to hand fetched layers to the storage; without it nothing is fetched.
+   */
+  constructor(info: TorrentInfo, options?: TorrentHashesOptions) {
+    if (info.version === "v1") return;
+    if (info.pieceLayers !== undefined) {
+      this.#server = new HashServer(info);
+      return;
+    }
+    if (options === undefined) return;
+    this.#options = options;
+    this.#info = info;
+    const fetcher = new LayerFetcher(info);
+    this.#fetcher = fetcher;
+    this.#server = new HashServer({ ...info, pieceLayers: fetcher.pieceLayers() });
+    for (const file of info.files) {
+      if (file.piecesRoot === undefined || file.padding || file.length <= info.pieceLength) continue;
+      const root = hex(file.piecesRoot);
+      this.#roots.add(root);
+      const first = file.offset / info.pieceLength;
+      const end = Math.ceil((file.offset + file.length) / info.pieceLength);
+      for (let piece = first; piece < end; piece++) this.#rootOfPiece.set(piece, root);
+    }
+  }
+
+  /** Whether every piece layer is known (from the metainfo, or fetched and stored). */
+  get layersComplete(): boolean {
+    return this.#fetcher === undefined || this.#stored.size === this.#roots.size;
   }
 
   /**
-   * A hash message from a v2 connection.
+   * The piece layers fetched so far, keyed by pieces root in lowercase hex (for a new storage registration), or
+   * `undefined` when the metainfo had them (or the torrent is v1).
+   */
+  get fetchedLayers(): ReadonlyMap<string, Uint8Array> | undefined {
+    return this.#fetcher?.pieceLayers();
+  }
+
+  /**
+   * A hash message from a v2 connection: a request is served (or rejected); `hashes` and `hash reject` answer our
+   * requests (anything else of theirs is ignored).
    * @throws {PeerProtocolError} `hash_request_flood` when the peer keeps asking past its budget.
    */
   received(peer: PeerConnection, message: HashMessage): void {
-    if (message.type !== "hash_request") return;
+    if (message.type === "hashes") {
+      this.#hashesReceived(peer, message);
+      return;
+    }
+    if (message.type === "hash_reject") {
+      if (this.#fetcher?.onReject(peer.key, message, performance.now())) this.request(peer);
+      return;
+    }
     let budget = this.#budgets.get(peer.key);
     if (budget === undefined) this.#budgets.set(peer.key, budget = new HashRequestBudget());
     const decision = budget.take(performance.now());
@@ -46,8 +117,98 @@ export class TorrentHashes {
     }, () => peer.sendHashReject(request));
   }
 
-  /** Forgets a closed connection's budget. */
+  /**
+   * Sends `peer` the hash requests it may take now (BEP 52), when layers are missing and it is a v2 connection: a
+   * seed is asked for any layer, another peer only for hashes covering a piece it has.
+   */
+  request(peer: PeerConnection, now: number = performance.now()): void {
+    const fetcher = this.#fetcher;
+    if (fetcher === undefined || fetcher.complete || !peer.v2 || peer.closed) return;
+    const has = peer.isSeed ? undefined : (piece: number) => peer.bitfield.has(piece);
+    for (let ref = fetcher.nextRequest(peer.key, now, { has }); ref !== undefined;) {
+      peer.sendHashRequest(ref);
+      ref = fetcher.nextRequest(peer.key, now, { has });
+    }
+  }
+
+  /** Gives up hash requests unanswered for too long, and asks the connected peers again. */
+  tick(peers: Iterable<PeerConnection>, now: number): void {
+    const fetcher = this.#fetcher;
+    if (fetcher === undefined || fetcher.complete) return;
+    fetcher.expire(now);
+    for (const peer of peers) this.request(peer, now);
+  }
+
+  /**
+   * Piece `index` was written unverified (its layer unknown): checked again as soon as its layer is stored, at
+   * once when it already is.
+   */
+  unverified(index: number): void {
+    const root = this.#rootOfPiece.get(index);
+    if (root === undefined || this.#stored.has(root)) {
+      this.#options?.reverify(index);
+      return;
+    }
+    let pending = this.#pending.get(root);
+    if (pending === undefined) this.#pending.set(root, pending = new Set());
+    pending.add(index);
+  }
+
+  /** Forgets the pieces waiting for their layer (the torrent starts over with a new check, which hashes them). */
+  reset(): void {
+    this.#pending.clear();
+  }
+
+  /** Forgets a closed connection: its budget, and its hash requests in flight (asked of others instead). */
   forget(peer: PeerConnection): void {
     this.#budgets.delete(peer.key);
+    this.#fetcher?.removePeer(peer.key);
   }
+
+  #hashesReceived(peer: PeerConnection, message: Extract<HashMessage, { type: "hashes" }>): void {
+    const fetcher = this.#fetcher;
+    if (fetcher === undefined) return;
+    const outcome = fetcher.onHashes(peer.key, message);
+    if (outcome.type === "invalid") {
+      this.#options!.ban(peer, `sent piece hashes that fail their proof: ${outcome.reason}`);
+      return;
+    }
+    if (outcome.type === "accepted" && outcome.fileComplete) this.#store(outcome.fileIndex);
+    this.request(peer);
+  }
+
+  /**
+   * Hands a completed layer to the storage, then checks the pieces of it written meanwhile. A storage registered
+   * later (or again) gets the layer through {@linkcode TorrentHashes.fetchedLayers} instead.
+   */
+  #store(fileIndex: number): void {
+    const root = this.#info!.files[fileIndex].piecesRoot!;
+    const rootHex = hex(root);
+    const layer = this.#fetcher!.pieceLayer(fileIndex)!;
+    const options = this.#options!;
+    const put = async () => {
+      for (let id = options.storageId(); id >= 0; id = options.storageId()) {
+        try {
+          return await options.diskIo.setPieceLayer(id, root, layer);
+        } catch (error) {
+          if (options.storageId() === id) throw error;
+        }
+      }
+    };
+    put().then(() => {
+      this.#stored.add(rootHex);
+      const pending = this.#pending.get(rootHex) ?? new Set();
+      this.#pending.delete(rootHex);
+      for (const index of pending) options.reverify(index);
+      if (this.layersComplete) options.layersFetched?.(this.#fetcher!.pieceLayers());
+    }, () => {
+      // The storage is gone (the torrent closes): nothing left to check.
+    });
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
 }

@@ -1,9 +1,11 @@
-import { deepEqual, equal, throws } from "node:assert/strict";
+import { deepEqual, equal, match, throws } from "node:assert/strict";
 import { join } from "node:path";
 import { PeerProtocolError } from "./errors.ts";
-import { createTorrent } from "./metainfo/mod.ts";
+import { createTorrent, type TorrentInfo } from "./metainfo/mod.ts";
 import type { PeerConnection } from "./peer_connection.ts";
+import type { DiskIo } from "./storage/disk_io.ts";
 import { TorrentHashes } from "./torrent_hashes.ts";
+import { HashServer } from "./v2/mod.ts";
 import type { HashRequestRef } from "./wire/mod.ts";
 
 function fakePeer() {
@@ -73,4 +75,122 @@ Deno.test("TorrentHashes.received() rejects every request of a v1 torrent and dr
   await settle();
   equal(replies.every((r) => r.type === "hash_reject"), true);
   equal(replies.length < 1_000, true, `${replies.length} replies to a flood`);
+});
+
+/** A v2 peer that records the hash requests sent to it. */
+function v2Peer(key: number) {
+  const requests: HashRequestRef[] = [];
+  const replies: { type: string; ref: HashRequestRef; hashes?: Uint8Array }[] = [];
+  const peer = {
+    key,
+    v2: true,
+    isSeed: true,
+    closed: false,
+    sendHashRequest: (ref: HashRequestRef) => requests.push(ref),
+    sendHashes: (ref: HashRequestRef, hashes: Uint8Array) => replies.push({ type: "hashes", ref, hashes }),
+    sendHashReject: (ref: HashRequestRef) => replies.push({ type: "hash_reject", ref }),
+  };
+  return { peer: peer as unknown as PeerConnection, requests, replies };
+}
+
+/** A v2 torrent as a magnet gives it (no piece layers), and a TorrentHashes fetching them into a fake storage. */
+async function magnetTorrent() {
+  const info = await torrentOf("v2");
+  const { pieceLayers: _layers, ...bare } = info;
+  const stored: { root: Uint8Array; layer: Uint8Array }[] = [];
+  const reverified: number[] = [];
+  const banned: string[] = [];
+  const diskIo = {
+    setPieceLayer: (_id: number, root: Uint8Array, layer: Uint8Array) => {
+      stored.push({ root, layer });
+      return Promise.resolve();
+    },
+  } as unknown as DiskIo;
+  const hashes = new TorrentHashes(bare as TorrentInfo, {
+    diskIo,
+    storageId: () => 0,
+    reverify: (index) => reverified.push(index),
+    ban: (peer, reason) => banned.push(`${peer.key}: ${reason}`),
+  });
+  return { info, hashes, stored, reverified, banned, server: new HashServer(info) };
+}
+
+Deno.test("TorrentHashes fetches a magnet's piece layer, bans a peer whose proof fails and asks another (BEP 52)", async () => {
+  const { info, hashes, stored, reverified, banned, server } = await magnetTorrent();
+  equal(hashes.layersComplete, false);
+  hashes.unverified(1);
+  deepEqual(reverified, [], "a piece of a file without its layer waits");
+
+  const liar = v2Peer(1);
+  hashes.request(liar.peer);
+  equal(liar.requests.length, 1);
+  const reply = await server.answer(liar.requests[0]);
+  if (reply.type !== "hashes") throw new Error("the reference server rejected the request");
+  const forged = reply.hashes.slice();
+  forged[0] ^= 1;
+  hashes.received(liar.peer, { type: "hashes", ...liar.requests[0], hashes: forged });
+  equal(banned.length, 1);
+  match(banned[0], /^1: sent piece hashes that fail their proof/);
+  hashes.forget(liar.peer);
+  hashes.request(liar.peer);
+  equal(liar.requests.length, 1, "the liar is not asked again");
+
+  const honest = v2Peer(2);
+  hashes.request(honest.peer);
+  equal(honest.requests.length, 1, "another peer is asked for the same hashes");
+  deepEqual(honest.requests[0], liar.requests[0]);
+  hashes.received(honest.peer, { type: "hashes", ...honest.requests[0], hashes: reply.hashes });
+  await settle();
+  equal(stored.length, 1);
+  const root = info.files[0].piecesRoot!;
+  deepEqual(stored[0].root, root);
+  deepEqual(
+    stored[0].layer,
+    info.pieceLayers!.get([...root].map((b) => b.toString(16).padStart(2, "0")).join("")),
+  );
+  deepEqual(reverified, [1], "the pending piece is checked once the layer is stored");
+  equal(hashes.layersComplete, true);
+  hashes.unverified(2);
+  deepEqual(reverified, [1, 2], "a piece written after the layer is checked at once");
+
+  // The fetched layer is served to other v2 peers.
+  const asker = v2Peer(3);
+  hashes.received(asker.peer, { type: "hash_request", ...honest.requests[0] });
+  await settle();
+  equal(asker.replies[0]?.type, "hashes");
+  deepEqual(asker.replies[0].hashes, reply.hashes);
+});
+
+Deno.test("TorrentHashes asks another peer after a hash reject, and only v2 connections", async () => {
+  const { hashes } = await magnetTorrent();
+  const v1 = v2Peer(1);
+  (v1.peer as { v2: boolean }).v2 = false;
+  hashes.request(v1.peer);
+  equal(v1.requests.length, 0, "a v1 connection cannot be asked");
+  const refuser = v2Peer(2);
+  hashes.request(refuser.peer);
+  equal(refuser.requests.length, 1);
+  const other = v2Peer(3);
+  hashes.request(other.peer);
+  equal(other.requests.length, 0, "a chunk is asked of one peer at a time");
+  hashes.received(refuser.peer, { type: "hash_reject", ...refuser.requests[0] });
+  equal(refuser.requests.length, 1, "the refuser is not asked again at once");
+  hashes.request(other.peer);
+  equal(other.requests.length, 1);
+  hashes.tick([refuser.peer, other.peer], performance.now() + 120_000);
+  equal(refuser.requests.length, 2, "a request unanswered past the timeout goes to another peer");
+});
+
+Deno.test("TorrentHashes.reset() forgets the pieces waiting for their layer", async () => {
+  const { hashes, reverified, server } = await magnetTorrent();
+  hashes.unverified(1);
+  hashes.reset();
+  const seed = v2Peer(1);
+  hashes.request(seed.peer);
+  const reply = await server.answer(seed.requests[0]);
+  if (reply.type !== "hashes") throw new Error("the reference server rejected the request");
+  hashes.received(seed.peer, { type: "hashes", ...seed.requests[0], hashes: reply.hashes });
+  await settle();
+  equal(hashes.layersComplete, true);
+  deepEqual(reverified, [], "a piece from before the new check is not checked again");
 });

@@ -95,8 +95,10 @@ const WIRE_CASES: WireCase[] = [
     reason: "unexpected_message",
   },
   {
-    name: "BEP 52 hash_request without negotiation",
-    bytes: () => frame(21, new Uint8Array(48)),
+    // A hash request on a v1 connection is answered with a hash reject (HOSTILE_INPUTS 43); hashes we never asked
+    // for drop the peer.
+    name: "BEP 52 hashes on a v1 connection",
+    bytes: () => frame(22, [...new Uint8Array(40), ...u32(2), ...u32(0), ...new Uint8Array(64)]),
     reason: "unexpected_message",
   },
 ];

@@ -9,10 +9,20 @@ import { MAX_METADATA_SIZE, METADATA_PIECE_SIZE, metadataPieceCount } from "../w
 
 /** Options of {@linkcode MetadataFetcher}. */
 export interface MetadataFetcherOptions {
-  /** The v1 info-hash the metadata must hash to: a `Uint8Array` of 20 bytes. */
-  infoHash: Uint8Array;
+  /**
+   * The v1 info-hash the metadata's SHA-1 must equal (BEP 9): a `Uint8Array` of 20 bytes. Leave it out for a
+   * v2-only torrent, whose 20-byte wire info-hash is a truncated SHA-256.
+   */
+  infoHash?: Uint8Array;
+  /**
+   * The v2 info-hash the metadata's SHA-256 must equal (BEP 52, a magnet's `urn:btmh`): a `Uint8Array` of 32
+   * bytes. With `infoHash` too (a hybrid), both must match.
+   */
+  infoHashV2?: Uint8Array;
   /** SHA-1 of some bytes, 20 bytes out. Default: `node:crypto`. */
   sha1?: (bytes: Uint8Array) => Uint8Array;
+  /** SHA-256 of some bytes, 32 bytes out. Default: `node:crypto`. */
+  sha256?: (bytes: Uint8Array) => Uint8Array;
   /** Milliseconds after which an unanswered request is re-issued to another peer. Default 10,000. */
   timeoutMs?: number;
   /** Milliseconds a peer is not asked again for a piece it rejected or answered badly. Default 60,000. */
@@ -24,7 +34,8 @@ export interface MetadataReceived {
   /**
    * `stored`: the piece was kept. `ignored`: not a piece we asked that peer for, a `total_size` other than the
    * size being fetched, or a piece of the wrong length. `complete`: the last piece came and the metadata hashes
-   * to the info-hash. `corrupt`: the last piece came but the hash is wrong, so every piece was discarded.
+   * to the info-hash (SHA-1 to the v1 one, SHA-256 to the v2 one, each given). `corrupt`: the last piece came but
+   * a hash is wrong, so every piece was discarded.
    */
   result: "stored" | "ignored" | "complete" | "corrupt";
   /**
@@ -49,8 +60,8 @@ type Requests = Map<number, number>;
  * - Requests: each piece is asked of one peer at a time; a peer gets at most `max` outstanding requests and no
  *   more than its share of the missing pieces, so the pieces are spread over the peers. A request older than
  *   `timeoutMs` no longer counts and its piece is asked of another peer (a late answer is still taken).
- * - Verification: when every piece is in, the SHA-1 of the whole is compared with the info-hash (BEP 9 has no
- *   per-piece hashes). On a mismatch all pieces are dropped and the peers that sent them are blamed
+ * - Verification: when every piece is in, the SHA-1 of the whole is compared with the v1 info-hash and its
+ *   SHA-256 with the v2 info-hash (BEP 52), whichever are given (BEP 9 has no per-piece hashes). On a mismatch all pieces are dropped and the peers that sent them are blamed
  *   (HOSTILE_INPUTS.md 48). One hash cannot tell which of several sources lied, so: a sole source is banned
  *   (never asked again); several sources become suspects. Suspects take no part in attempts with other peers:
  *   once the other peers make no progress for `timeoutMs`, one suspect takes the fetch over and is asked for
@@ -73,8 +84,10 @@ type Requests = Map<number, number>;
  * ```
  */
 export class MetadataFetcher {
-  #infoHash: Uint8Array;
+  #infoHash: Uint8Array | undefined;
+  #infoHashV2: Uint8Array | undefined;
   #sha1: (bytes: Uint8Array) => Uint8Array;
+  #sha256: (bytes: Uint8Array) => Uint8Array;
   #timeoutMs: number;
   #rejectBackoffMs: number;
   /** Peer → the metadata size it announced. */
@@ -101,17 +114,25 @@ export class MetadataFetcher {
   /**
    * Makes a fetcher for the metadata of one torrent.
    *
-   * @param options The info-hash, and optionally the SHA-1 function and timeouts.
-   * @throws {RangeError} When `infoHash` is not 20 bytes or a timeout is negative.
+   * @param options The v1 and/or v2 info-hash, and optionally the hash functions and timeouts.
+   * @throws {RangeError} When neither info-hash is given, `infoHash` is not 20 bytes, `infoHashV2` is not 32
+   *   bytes, or a timeout is negative.
    */
   constructor(options: MetadataFetcherOptions) {
-    if (options.infoHash.length !== 20) {
-      throw new RangeError(
-        `Cannot fetch metadata: info-hash is ${options.infoHash.length} bytes, not 20`,
-      );
+    const { infoHash, infoHashV2 } = options;
+    if (infoHash === undefined && infoHashV2 === undefined) {
+      throw new RangeError("Cannot fetch metadata: no info-hash to check it against");
     }
-    this.#infoHash = options.infoHash.slice();
+    if (infoHash !== undefined && infoHash.length !== 20) {
+      throw new RangeError(`Cannot fetch metadata: info-hash is ${infoHash.length} bytes, not 20`);
+    }
+    if (infoHashV2 !== undefined && infoHashV2.length !== 32) {
+      throw new RangeError(`Cannot fetch metadata: v2 info-hash is ${infoHashV2.length} bytes, not 32`);
+    }
+    this.#infoHash = infoHash?.slice();
+    this.#infoHashV2 = infoHashV2?.slice();
     this.#sha1 = options.sha1 ?? ((bytes) => createHash("sha1").update(bytes).digest());
+    this.#sha256 = options.sha256 ?? ((bytes) => createHash("sha256").update(bytes).digest());
     this.#timeoutMs = nonNegative(options.timeoutMs ?? 10_000, "timeoutMs");
     this.#rejectBackoffMs = nonNegative(options.rejectBackoffMs ?? 60_000, "rejectBackoffMs");
   }
@@ -234,7 +255,7 @@ export class MetadataFetcher {
     if (--this.#missing > 0) return { result: "stored" };
     const metadata = new Uint8Array(totalSize);
     pieces.forEach((bytes, i) => metadata.set(bytes!, i * METADATA_PIECE_SIZE));
-    if (equal(this.#sha1(metadata), this.#infoHash)) {
+    if (this.#matches(metadata)) {
       this.#metadata = metadata;
       this.#reset();
       return { result: "complete" };
@@ -268,6 +289,12 @@ export class MetadataFetcher {
     const requests = this.#requests[piece];
     if (requests === undefined || !requests.delete(peer)) return;
     this.#backoff[piece].set(peer, now + this.#rejectBackoffMs);
+  }
+
+  /** Whether `metadata` hashes to every info-hash given (SHA-1 for v1, SHA-256 for v2). */
+  #matches(metadata: Uint8Array): boolean {
+    if (this.#infoHash !== undefined && !equal(this.#sha1(metadata), this.#infoHash)) return false;
+    return this.#infoHashV2 === undefined || equal(this.#sha256(metadata), this.#infoHashV2);
   }
 
   #allocate(size: number): (Uint8Array | undefined)[] {

@@ -189,6 +189,8 @@ Deno.test("MetadataFetcher.removePeer() hands the peer's pieces to others", () =
 Deno.test("MetadataFetcher constructor checks its options", () => {
   assert.throws(() => new MetadataFetcher({ infoHash: new Uint8Array(32) }), RangeError);
   assert.throws(() => new MetadataFetcher({ infoHash: new Uint8Array(20), timeoutMs: -1 }), RangeError);
+  assert.throws(() => new MetadataFetcher({}), RangeError);
+  assert.throws(() => new MetadataFetcher({ infoHashV2: new Uint8Array(20) }), RangeError);
   const calls: number[] = [];
   const fetcher = new MetadataFetcher({
     infoHash: new Uint8Array(20),
@@ -198,6 +200,41 @@ Deno.test("MetadataFetcher constructor checks its options", () => {
   fetcher.requests(1, 0);
   assert.equal(fetcher.received(1, 0, 10, new Uint8Array(10)).result, "complete");
   assert.deepEqual(calls, [10]);
+});
+
+function sha256(bytes: Uint8Array): Uint8Array {
+  return createHash("sha256").update(bytes).digest();
+}
+
+/** Fetches `sent` from one peer in one go; the fetcher's verdict on the last piece. */
+function fetchAll(fetcher: MetadataFetcher, peer: number, sent: Uint8Array): string {
+  assert.equal(fetcher.addPeer(peer, sent.length), true);
+  const pieces = fetcher.requests(peer, 0, 8);
+  assert.equal(pieces.length, Math.ceil(sent.length / METADATA_PIECE_SIZE));
+  return pieces.map((p) => fetcher.received(peer, p, sent.length, pieceOf(sent, p)).result).at(-1)!;
+}
+
+Deno.test("MetadataFetcher checks a v2-only torrent's metadata by SHA-256 against the v2 info-hash (BEP 52)", () => {
+  const metadata = makeMetadata();
+  const forged = metadata.slice();
+  forged[5] ^= 1;
+  const fetcher = new MetadataFetcher({ infoHashV2: sha256(metadata) });
+  assert.equal(fetchAll(fetcher, 1, forged), "corrupt");
+  assert.equal(fetcher.addPeer(1, SIZE), false, "a sole source of corrupt metadata is banned");
+  assert.equal(fetchAll(fetcher, 2, metadata), "complete");
+  assert.deepEqual(fetcher.metadata, metadata);
+});
+
+Deno.test("MetadataFetcher wants both hashes of a hybrid to match (BEP 52)", () => {
+  const metadata = makeMetadata();
+  // SHA-1 matches, SHA-256 does not: the btmh hash names other metadata.
+  const wrongV2 = new MetadataFetcher({ infoHash: sha1(metadata), infoHashV2: sha256(new Uint8Array(1)) });
+  assert.equal(fetchAll(wrongV2, 1, metadata), "corrupt");
+  assert.equal(wrongV2.metadata, undefined);
+  const wrongV1 = new MetadataFetcher({ infoHash: new Uint8Array(20), infoHashV2: sha256(metadata) });
+  assert.equal(fetchAll(wrongV1, 1, metadata), "corrupt");
+  const both = new MetadataFetcher({ infoHash: sha1(metadata), infoHashV2: sha256(metadata) });
+  assert.equal(fetchAll(both, 1, metadata), "complete");
 });
 
 Deno.test("MetadataFetcher fetches through the wire codec from MetadataServers, one of them lying", () => {

@@ -54,15 +54,21 @@ export class MagnetError extends SyntaxError {
 
 /** What a magnet link (BEP 9, BEP 53) says about a torrent before its metadata is fetched. */
 export interface MagnetLink {
-  /** v1 info-hash (`xt=urn:btih:`), `Uint8Array` of 20 bytes; from 40 hex or 32 base32 characters. */
+  /**
+   * The info-hash peers, trackers and the DHT know the torrent by, `Uint8Array` of 20 bytes: the v1 info-hash
+   * (`xt=urn:btih:`, from 40 hex or 32 base32 characters), or for a v2-only link (`v2Only`) the v2 info-hash
+   * truncated to its first 20 bytes (BEP 52).
+   */
   infoHash: Uint8Array;
   /** `infoHash` as 40 lower-case hex characters. */
   infoHashHex: string;
   /**
    * v2 info-hash (`xt=urn:btmh:1220<64 hex>`, a SHA-256 multihash), `Uint8Array` of 32 bytes, when the link names
-   * a hybrid torrent (BEP 52).
+   * a v2-only or hybrid torrent (BEP 52).
    */
   infoHashV2?: Uint8Array;
+  /** `true` when the link has only a v2 info-hash (no `urn:btih`): `infoHash` is then `infoHashV2` truncated. */
+  v2Only?: boolean;
   /** Display name (`dn`), shown while metadata is fetched. Not sanitised: never use it as a path as is. */
   name?: string;
   /** Tracker URLs (`tr`): http, https and udp only, in order, without duplicates, at most 100 of 4 KiB each. */
@@ -157,7 +163,7 @@ function params(query: string): [string, string][] {
  * @returns The link's fields; `trackers`, `webSeeds` and `peers` are empty arrays when absent.
  * @throws {MagnetError} When the link does not start with `magnet:?`, is over 64 KiB (UTF-8) or 10,000
  *   parameters, has no `xt=urn:btih:` or `xt=urn:btmh:`, has a malformed or conflicting info-hash (btih: 40 hex
- *   or 32 base32 characters; btmh: `1220` then 64 hex), or has only a v2 info-hash (not supported yet).
+ *   or 32 base32 characters; btmh: `1220` then 64 hex).
  * @throws {TypeError} When `uri` is not a string.
  *
  * @example Parse a magnet link
@@ -235,10 +241,11 @@ export function parseMagnet(uri: string): MagnetLink {
     }
   }
   if (v1 === undefined && v2 === undefined) fail("no urn:btih or urn:btmh info-hash");
-  if (v1 === undefined) fail("v2-only magnet links are not supported yet");
-
-  const link: MagnetLink = { infoHash: v1, infoHashHex: toHex(v1), trackers, webSeeds, peers };
+  // BEP 52: a v2-only torrent is known on the wire by its v2 info-hash truncated to 20 bytes.
+  const infoHash = v1 ?? v2!.slice(0, 20);
+  const link: MagnetLink = { infoHash, infoHashHex: toHex(infoHash), trackers, webSeeds, peers };
   if (v2 !== undefined) link.infoHashV2 = v2;
+  if (v1 === undefined) link.v2Only = true;
   if (name !== undefined) link.name = name;
   if (exactLength !== undefined) link.exactLength = exactLength;
   const selected = parseSelectOnly(selectOnly);
@@ -250,14 +257,15 @@ export function parseMagnet(uri: string): MagnetLink {
  * Formats a magnet link (BEP 9, BEP 53) that {@linkcode parseMagnet} reads back to the same fields. Parameters
  * come in the order `xt` (btih, then btmh), `dn`, `xl`, `tr`, `ws`, `x.pe`, `so`; values are percent-encoded as
  * UTF-8, leaving only RFC 3986 unreserved characters bare, except `x.pe` addresses, which are written as is (as
- * libtorrent reads them). The v1 info-hash is written in lower-case hex.
+ * libtorrent reads them). The v1 info-hash is written in lower-case hex; a `v2Only` link has no btih.
  *
  * @param link The fields: `infoHash` (20 bytes) is required, `name` and `trackers` may be `undefined`/empty, the
- *   rest of {@linkcode MagnetLink} is optional. Fields are written as given; `parseMagnet` applies its caps.
+ *   rest of {@linkcode MagnetLink} is optional (`v2Only` needs `infoHashV2`). Fields are written as given;
+ *   `parseMagnet` applies its caps.
  * @returns The magnet link, e.g. `magnet:?xt=urn:btih:<40 hex>&dn=a%20b&tr=udp%3A%2F%2Fhost%3A6969`.
- * @throws {RangeError} When `infoHash` is not 20 bytes, `infoHashV2` is not 32 bytes, `exactLength` is not a
- *   non-negative safe integer, a peer is not an IPv4 or IPv6 literal with a port of 1–65535, or a `selectOnly`
- *   entry is not a non-negative safe integer.
+ * @throws {RangeError} When `infoHash` is not 20 bytes, `infoHashV2` is not 32 bytes (or missing from a `v2Only`
+ *   link), `exactLength` is not a non-negative safe integer, a peer is not an IPv4 or IPv6 literal with a port of
+ *   1–65535, or a `selectOnly` entry is not a non-negative safe integer.
  * @throws {TypeError} When `name` holds a control character (it could not be read back).
  *
  * @example Format a magnet link
@@ -275,7 +283,10 @@ export function formatMagnet(
   if (!(link.infoHash instanceof Uint8Array) || link.infoHash.length !== 20) {
     throw new RangeError("Cannot format magnet link: infoHash is not 20 bytes");
   }
-  const parts = [`xt=${BTIH}${toHex(link.infoHash)}`];
+  if (link.v2Only && link.infoHashV2 === undefined) {
+    throw new RangeError("Cannot format magnet link: a v2-only link has no infoHashV2");
+  }
+  const parts = link.v2Only ? [] : [`xt=${BTIH}${toHex(link.infoHash)}`];
   if (link.infoHashV2 !== undefined) {
     if (!(link.infoHashV2 instanceof Uint8Array) || link.infoHashV2.length !== 32) {
       throw new RangeError("Cannot format magnet link: infoHashV2 is not 32 bytes");

@@ -102,14 +102,26 @@ Deno.test("parseMagnet() rejects links without a usable info-hash (HOSTILE_INPUT
     [`${BTIH}&xt=urn:btmh:1220${V2_HEX}00`, /not 1220 and 64 hex/],
     [`${BTIH}&xt=urn:btmh:1220${V2_HEX.slice(2)}zz`, /not 1220 and 64 hex/],
     [`${BTIH}&xt=urn:btmh:${V2_HEX}`, /not 1220 and 64 hex/],
-    [`magnet:?xt=urn:btmh:1220${V2_HEX}`, /v2-only magnet links are not supported yet/],
-    [
-      `magnet:?xt=urn:btmh:1220${V2_HEX}&dn=x&tr=udp%3A%2F%2Fa%3A1`,
-      /v2-only magnet links are not supported yet/,
-    ],
   ];
   for (const [uri, detail] of cases) rejects(uri, detail);
   assert.throws(() => parseMagnet(42 as unknown as string), TypeError);
+});
+
+Deno.test("parseMagnet() reads a v2-only link as its truncated v2 info-hash (BEP 52)", () => {
+  const link = parseMagnet(`magnet:?xt=urn:btmh:1220${V2_HEX}&dn=x&tr=udp%3A%2F%2Fa%3A1`);
+  assert.equal(link.v2Only, true);
+  assert.equal(link.infoHashHex, V2_HEX.slice(0, 40));
+  assert.deepEqual(link.infoHash, link.infoHashV2!.slice(0, 20));
+  assert.equal(link.infoHashV2!.length, 32);
+  assert.deepEqual(link.trackers, ["udp://a:1"]);
+  const uri = formatMagnet(link);
+  assert.equal(uri, `magnet:?xt=urn:btmh:1220${V2_HEX}&dn=x&tr=udp%3A%2F%2Fa%3A1`);
+  assert.deepEqual(parseMagnet(uri), link);
+  assert.equal(parseMagnet(`magnet:?xt=urn:btih:${HEX}&xt=urn:btmh:1220${V2_HEX}`).v2Only, undefined);
+  assert.throws(
+    () => formatMagnet({ infoHash: HASH, v2Only: true, name: undefined, trackers: [] }),
+    RangeError,
+  );
 });
 
 Deno.test("parseMagnet() refuses links over 64 KiB or 10,000 parameters before splitting (HOSTILE_INPUTS 25)", () => {
