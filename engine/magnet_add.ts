@@ -125,8 +125,17 @@ function discoverer(link: MagnetLink, sources: MagnetSources): () => Promise<Pee
           if (wait > TRACKER_REANNOUNCE_MS) nextAnnounce.set(url, now + wait);
         }, () => {})
       ),
-      sources.dht?.getPeers(link.infoHash).then((peers) => found.push(...peers), () => {}),
+      // A hybrid's swarm is split between its v1 and v2 info-hashes (BEP 52): ask the DHT for both.
+      ...dhtKeys(link).map((key) =>
+        sources.dht?.getPeers(key).then((peers) => found.push(...peers), () => {})
+      ),
     ]);
     return found;
   };
+}
+
+/** The 20-byte DHT keys of a link: its info-hash, and for a hybrid also the truncated v2 info-hash. */
+function dhtKeys(link: MagnetLink): Uint8Array[] {
+  if (link.infoHashV2 === undefined || link.v2Only) return [link.infoHash];
+  return [link.infoHash, link.infoHashV2.subarray(0, 20)];
 }

@@ -139,3 +139,28 @@ Deno.test("resolveMagnet() records the magnet before fetching, and later uses th
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("resolveMagnet() asks the DHT for both info-hashes of a hybrid link (BEP 52)", async () => {
+  const v1 = "ab".repeat(20);
+  const v2 = "cd".repeat(32);
+  const link = parseMagnet(`magnet:?xt=urn:btih:${v1}&xt=urn:btmh:1220${v2}`);
+  const asked = new Set<string>();
+  await rejects(
+    resolveMagnet(
+      link,
+      "/nonexistent",
+      [],
+      sources({
+        dht: {
+          getPeers: (key) => {
+            asked.add([...key].map((b) => b.toString(16).padStart(2, "0")).join(""));
+            return Promise.resolve([]);
+          },
+        },
+      }),
+      { timeoutMs: 200, discoverDelaysMs: [20] },
+    ),
+    /no peer sent it/,
+  );
+  deepEqual([...asked].sort(), [v1, v2.slice(0, 40)]);
+});
