@@ -16,9 +16,9 @@
  * - BEP 14: local service discovery (IPv4 and IPv6 groups)
  * - BEP 53: magnet `so` file selection, and file priorities
  * - BEP 48: scrape (HTTP), and BEP 15 scrape over UDP
- * - BEP 52: v2 and hybrid metainfo (parsed and created, SHA-256 Merkle trees); v2-only torrents cannot be
- *   downloaded yet, hybrids download through their v1 side
- * - BEP 47: padding files and file attributes (parsed and created)
+ * - BEP 52: BitTorrent v2 and hybrid torrents: metainfo parsed and created, SHA-256 Merkle verification,
+ *   hash request / hashes / hash reject, v2 magnets (`urn:btmh`)
+ * - BEP 47: padding files (never written) and file attributes (executable, symlinks kept inside)
  *
  * State: with `SessionOptions.stateDir`, each torrent's progress is kept in a SQLite database and a piece is
  * recorded only after its data is durable, so restarts resume without losing or re-downloading verified data.
@@ -108,6 +108,8 @@ export { type CheckpointJson, exportCheckpoint, importCheckpoint } from "./engin
 export type {
   DiskIo,
   HashBackend,
+  PieceHashes,
+  PieceHashRequest,
   PieceVerdict,
   StorageFile,
   StorageSpec,

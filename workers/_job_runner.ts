@@ -87,6 +87,10 @@ export class JobRunner {
         const verdict = this.#store(job.storage).check(job.piece, this.#hasher);
         return { result: { type: "checkPiece", id: job.id, verdict }, transfer: [] };
       }
+      case "hashPiece": {
+        const hashes = this.#store(job.storage).hashPiece(job.piece, job, this.#hasher);
+        return { result: { type: "hashPiece", id: job.id, ...hashes }, transfer: [] };
+      }
       case "sync":
         this.#store(job.storage).sync();
         return done;

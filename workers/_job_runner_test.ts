@@ -75,3 +75,30 @@ Deno.test("JobRunner.run() turns failures into error results", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("JobRunner.run() hashes a piece of a hash-only storage and answers with its hashes", async () => {
+  const { dir, data, spec, runner } = await setup();
+  try {
+    runner.run({ type: "addStorage", id: 1, storage: 3, spec, prepare: true });
+    runner.run({ type: "hashAndWrite", id: 2, storage: 3, piece: 0, buffer: data.slice(0, 32).buffer });
+    runner.run({ type: "hashAndWrite", id: 3, storage: 3, piece: 1, buffer: data.slice(32).buffer });
+    const hashOnly = { ...spec, pieceHashes: new Uint8Array(0), hashOnly: true };
+    runner.run({ type: "addStorage", id: 4, storage: 4, spec: hashOnly, prepare: false });
+    const { result, transfer } = runner.run({
+      type: "hashPiece",
+      id: 5,
+      storage: 4,
+      piece: 1,
+      sha1: true,
+      v2: false,
+    });
+    assert.deepEqual(result, { type: "hashPiece", id: 5, sha1: spec.pieceHashes.subarray(20) });
+    assert.deepEqual(transfer, []);
+    const refused =
+      runner.run({ type: "hashPiece", id: 6, storage: 4, piece: 0, sha1: false, v2: true }).result;
+    assert.equal(refused.type === "error" && refused.error.name, "RangeError", "piece 0 spans two files");
+    runner.run({ type: "close", id: 7 });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -40,6 +40,15 @@ export type Job =
     readonly length: number;
   }
   | { readonly type: "checkPiece"; readonly id: number; readonly storage: number; readonly piece: number }
+  /** Reads `piece` whole and computes the hashes asked for, comparing them with nothing (torrent creation). */
+  | {
+    readonly type: "hashPiece";
+    readonly id: number;
+    readonly storage: number;
+    readonly piece: number;
+    readonly sha1: boolean;
+    readonly v2: boolean;
+  }
   | { readonly type: "sync"; readonly id: number; readonly storage: number }
   /** Adds the piece layer (32 bytes per piece) of the files whose pieces root is `piecesRoot` (BEP 52). */
   | {
@@ -82,6 +91,13 @@ export type JobResult =
   /** The bytes read, in a transferred buffer of exactly the requested length. */
   | { readonly type: "read"; readonly id: number; readonly buffer: ArrayBuffer }
   | { readonly type: "checkPiece"; readonly id: number; readonly verdict: PieceVerdict }
+  /** SHA-1 (20 bytes) and v2 Merkle root (32 bytes), each when asked for (no root for a piece of padding only). */
+  | {
+    readonly type: "hashPiece";
+    readonly id: number;
+    readonly sha1?: Uint8Array;
+    readonly root?: Uint8Array;
+  }
   | { readonly type: "error"; readonly id: number; readonly error: ErrorObject };
 
 /**

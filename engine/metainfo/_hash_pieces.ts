@@ -1,20 +1,21 @@
 /**
- * Hashing the content of a new torrent in one pass over its files: SHA-1 pieces over the files read back to back
- * (BEP 3, with BEP 47 padding for hybrids) and each file's SHA-256 Merkle tree (BEP 52). Files are read in large
- * positional chunks; the next chunk is read while the current one is hashed.
+ * Hashing the content of a new torrent in the disk worker pool: the files are laid out as the torrent will have
+ * them (back to back for v1, each on a piece boundary for v2 and hybrids, with the BEP 47 padding of hybrids in the
+ * v1 stream), registered as a hash-only storage, and every piece is read and hashed by a worker (`DiskIo.hashPiece`),
+ * a few pieces in flight per worker. The main thread only assembles the SHA-1 `pieces` (BEP 3) and each file's
+ * piece layer and pieces root (BEP 52).
  *
  * @module
  */
 
-import { createHash, type Hash } from "node:crypto";
-import { type FileHandle, open } from "node:fs/promises";
-import { StorageError } from "../errors.ts";
-import { type FileMerkle, FileMerkleHasher } from "../merkle/mod.ts";
+import type { DiskIo, StorageFile, StorageSpec } from "../storage/disk_io.ts";
+import { MERKLE_HASH_SIZE } from "../merkle/constants.ts";
+import type { FileMerkle } from "../merkle/file_merkle_hasher.ts";
+import { pieceLayerRoot } from "../merkle/piece_layer_root.ts";
 import type { SourceFile } from "./_walk.ts";
 
-/** Bytes read per chunk. */
-const CHUNK = 8 * 1024 * 1024;
-const ZEROS = new Uint8Array(1024 * 1024);
+/** Jobs kept in flight per worker: enough that a worker never waits for the main thread between pieces. */
+const JOBS_PER_WORKER = 3;
 
 /** What to compute. */
 export interface HashPlan {
@@ -26,8 +27,12 @@ export interface HashPlan {
   v2: boolean;
   /** Zero bytes that follow each file in the v1 piece stream (BEP 47 padding files); default none. */
   padAfter?: readonly number[];
-  /** Called after each chunk with (hashed bytes, total bytes), padding not counted. */
+  /** Called after each piece with (hashed bytes, total bytes), padding not counted. */
   onProgress?: (hashedBytes: number, totalBytes: number) => void;
+  /** The pool to hash in (left open). */
+  diskIo: DiskIo;
+  /** Workers to keep busy: `JOBS_PER_WORKER` pieces are kept in flight for each. */
+  workers: number;
 }
 
 /** What {@linkcode hashContent} computed. */
@@ -38,144 +43,127 @@ export interface HashedContent {
   merkle: FileMerkle[];
 }
 
-function storageError(op: string, path: string, error: unknown): StorageError {
-  const code = (error as { code?: unknown })?.code;
-  return new StorageError(
-    op,
-    path,
-    typeof code === "string" ? code : "",
-    `Cannot ${op} ${path}: ${error instanceof Error ? error.message : String(error)}`,
-    { cause: error },
-  );
-}
-
-/** SHA-1 of consecutive `pieceLength`-byte pieces of a stream fed in arbitrary slices. */
-class PieceHasher {
-  #pieceLength: number;
-  #out: Uint8Array;
-  #count = 0;
-  #hash: Hash | undefined;
-  #fill = 0;
-
-  constructor(pieceLength: number, total: number) {
-    this.#pieceLength = pieceLength;
-    this.#out = new Uint8Array(Math.ceil(total / pieceLength) * 20);
-  }
-
-  update(data: Uint8Array): void {
-    for (let at = 0; at < data.length;) {
-      const take = Math.min(data.length - at, this.#pieceLength - this.#fill);
-      (this.#hash ??= createHash("sha1")).update(data.subarray(at, at + take));
-      this.#fill += take;
-      at += take;
-      if (this.#fill === this.#pieceLength) this.#finishPiece();
-    }
-  }
-
-  zeros(count: number): void {
-    for (let left = count; left > 0; left -= ZEROS.length) {
-      this.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
-    }
-  }
-
-  digest(): Uint8Array {
-    if (this.#fill > 0) this.#finishPiece();
-    if (this.#count * 20 !== this.#out.length) {
-      throw new Error(`Cannot hash pieces: hashed ${this.#count} of ${this.#out.length / 20}`);
-    }
-    return this.#out;
-  }
-
-  #finishPiece(): void {
-    this.#out.set(this.#hash!.digest(), this.#count * 20);
-    this.#count++;
-    this.#hash = undefined;
-    this.#fill = 0;
-  }
-}
-
-/** Reads `want` bytes at `position` into `buffer`, in as many reads as it takes; fewer only when the file ends. */
-async function readFull(
-  handle: FileHandle,
-  buffer: Uint8Array,
-  want: number,
-  position: number,
-  path: string,
-) {
-  let filled = 0;
-  while (filled < want) {
-    let got: number;
-    try {
-      ({ bytesRead: got } = await handle.read(buffer, filled, want - filled, position + filled));
-    } catch (error) {
-      throw storageError("read", path, error);
-    }
-    if (got === 0) {
-      throw new StorageError(
-        "read",
-        path,
-        "",
-        `Cannot read ${path}: it shrank below its size while being hashed`,
-      );
-    }
-    filled += got;
-  }
-  return buffer.subarray(0, want);
-}
-
-/** The file's bytes in chunks, the next chunk read while the caller hashes the current one. */
-async function* chunks(file: SourceFile, buffers: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  if (file.length === 0) return;
-  let handle: FileHandle;
-  try {
-    handle = await open(file.absolute, "r");
-  } catch (error) {
-    throw storageError("open", file.absolute, error);
-  }
-  let pending: Promise<Uint8Array> | undefined;
-  try {
-    const read = (turn: number, position: number) =>
-      readFull(handle, buffers[turn], Math.min(CHUNK, file.length - position), position, file.absolute);
-    pending = read(0, 0);
-    for (let position = 0, turn = 0; pending !== undefined; turn ^= 1) {
-      const chunk: Uint8Array = await pending;
-      position += chunk.length;
-      pending = position < file.length ? read(turn ^ 1, position) : undefined;
-      yield chunk;
-    }
-  } finally {
-    await pending?.catch(() => undefined);
-    await handle.close();
-  }
+/** The default number of workers: the cores, 1..4. */
+export function defaultWorkers(): number {
+  return Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1));
 }
 
 /**
- * Hashes `files` in order, once each, into v1 piece hashes and/or v2 Merkle trees.
+ * The storage of the files as the torrent lays them out: v1 back to back; v2 with every non-empty file on a piece
+ * boundary (synthetic padding, never read); hybrid with the BEP 47 padding `padAfter` gives. Returns the spec and
+ * each source file's index in it.
+ */
+export function contentSpec(
+  files: readonly SourceFile[],
+  plan: HashPlan,
+): { spec: StorageSpec; index: number[] } {
+  const { pieceLength } = plan;
+  const last = files.findLastIndex((file) => file.length > 0);
+  const out: StorageFile[] = [];
+  const index: number[] = [];
+  let offset = 0;
+  files.forEach((file, i) => {
+    index.push(out.length);
+    out.push({ path: file.absolute, length: file.length, offset });
+    offset += file.length;
+    let gap = plan.padAfter?.[i] ?? 0;
+    if (!plan.v1 && file.length > 0 && i < last) gap = (pieceLength - (offset % pieceLength)) % pieceLength;
+    if (gap > 0) {
+      out.push({ path: `.pad/${gap}`, length: gap, offset, padding: true });
+      offset += gap;
+    }
+  });
+  return {
+    spec: { files: out, pieceLength, totalLength: offset, pieceHashes: new Uint8Array(0), hashOnly: true },
+    index,
+  };
+}
+
+/** Bytes of real (not padding) data in each piece. */
+function dataPerPiece(spec: StorageSpec): Float64Array {
+  const { pieceLength, totalLength } = spec;
+  const bytes = new Float64Array(Math.ceil(totalLength / pieceLength));
+  for (const file of spec.files) {
+    if (file.padding === true) continue;
+    for (let at = file.offset, end = file.offset + file.length; at < end;) {
+      const piece = Math.floor(at / pieceLength);
+      const next = Math.min(end, (piece + 1) * pieceLength);
+      bytes[piece] += next - at;
+      at = next;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Hashes `files` in the worker pool into v1 piece hashes and/or v2 Merkle trees.
  *
  * @param files Files in torrent order, with their lengths in bytes.
- * @param plan What to compute, the padding of the v1 stream, and the progress callback.
+ * @param plan What to compute, the padding of the v1 stream, progress, and the pool.
  * @returns The v1 piece hashes and the v2 per-file hashes asked for.
  * @throws {StorageError} When a file cannot be opened or read, or is shorter than listed.
  */
 export async function hashContent(files: readonly SourceFile[], plan: HashPlan): Promise<HashedContent> {
-  const total = files.reduce((sum, f) => sum + f.length, 0);
-  const padding = plan.padAfter?.reduce((sum, n) => sum + n, 0) ?? 0;
-  const pieces = plan.v1 ? new PieceHasher(plan.pieceLength, total + padding) : undefined;
-  const merkle: FileMerkle[] = [];
-  const largest = files.reduce((max, f) => Math.max(max, f.length), 0);
-  const size = Math.min(CHUNK, largest);
-  const buffers = [new Uint8Array(size), new Uint8Array(size)];
-  let hashed = 0;
-  for (const [i, file] of files.entries()) {
-    const tree = plan.v2 ? new FileMerkleHasher(plan.pieceLength) : undefined;
-    for await (const chunk of chunks(file, buffers)) {
-      pieces?.update(chunk);
-      tree?.update(chunk);
-      hashed += chunk.length;
-      plan.onProgress?.(hashed, total);
-    }
-    pieces?.zeros(plan.padAfter?.[i] ?? 0);
-    if (tree !== undefined) merkle.push(tree.digest());
+  const { spec, index } = contentSpec(files, plan);
+  const io = plan.diskIo;
+  const id = await io.addStorage(spec);
+  try {
+    const { pieces, roots } = await hashPieces(io, id, spec, plan, plan.workers * JOBS_PER_WORKER);
+    const merkle = plan.v2 ? index.map((i) => fileMerkle(spec.files[i], spec.pieceLength, roots)) : [];
+    return { pieces, merkle };
+  } finally {
+    await io.removeStorage(id);
   }
-  return { pieces: pieces?.digest() ?? new Uint8Array(0), merkle };
+}
+
+/** Every piece of the storage hashed, `lanes` pieces in flight, in order; stops at the first failure. */
+async function hashPieces(
+  io: DiskIo,
+  id: number,
+  spec: StorageSpec,
+  plan: HashPlan,
+  lanes: number,
+): Promise<{ pieces: Uint8Array; roots: Uint8Array }> {
+  const count = Math.ceil(spec.totalLength / spec.pieceLength);
+  const pieces = new Uint8Array(plan.v1 ? count * 20 : 0);
+  const roots = new Uint8Array(plan.v2 ? count * MERKLE_HASH_SIZE : 0);
+  const data = dataPerPiece(spec);
+  const total = data.reduce((sum, n) => sum + n, 0);
+  const want = { sha1: plan.v1, v2: plan.v2 };
+  let next = 0;
+  let hashed = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    try {
+      while (failure === undefined && next < count) {
+        const piece = next++;
+        const { sha1, root } = await io.hashPiece(id, piece, want);
+        if (sha1 !== undefined) pieces.set(sha1, piece * 20);
+        if (root !== undefined) roots.set(root, piece * MERKLE_HASH_SIZE);
+        hashed += data[piece];
+        plan.onProgress?.(hashed, total);
+      }
+    } catch (error) {
+      failure ??= { error };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, count)) }, lane));
+  if (failure !== undefined) throw failure.error;
+  return { pieces, roots };
+}
+
+/** A file's pieces root and piece layer from the roots of its pieces (BEP 52). */
+function fileMerkle(file: StorageFile, pieceLength: number, roots: Uint8Array): FileMerkle {
+  const { length } = file;
+  if (length === 0) return { piecesRoot: undefined, pieceLayer: new Uint8Array(0), length };
+  const first = file.offset / pieceLength * MERKLE_HASH_SIZE;
+  if (length <= pieceLength) {
+    return {
+      piecesRoot: roots.slice(first, first + MERKLE_HASH_SIZE),
+      pieceLayer: new Uint8Array(0),
+      length,
+    };
+  }
+  const pieceLayer = roots.slice(first, first + Math.ceil(length / pieceLength) * MERKLE_HASH_SIZE);
+  return { piecesRoot: pieceLayerRoot(pieceLayer, pieceLength), pieceLayer, length };
 }

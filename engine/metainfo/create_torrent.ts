@@ -16,7 +16,9 @@ import {
 } from "./limits.ts";
 import { parseTorrent } from "./parse_torrent.ts";
 import { buildInfo, buildPieceLayers, padAfter, type TorrentVersion } from "./_build_info.ts";
-import { hashContent } from "./_hash_pieces.ts";
+import { defaultWorkers, hashContent } from "./_hash_pieces.ts";
+import type { DiskIo } from "../storage/disk_io.ts";
+import { WorkerDiskIo } from "../storage/worker_disk_io.ts";
 import { collectFiles } from "./_walk.ts";
 import type { TorrentInfo } from "./types.ts";
 
@@ -51,8 +53,18 @@ export interface CreateTorrentOptions {
   creationDate?: number;
   /** BEP 19 web seed URLs (http or https), written as `url-list`. */
   webSeeds?: readonly string[];
-  /** Called as hashing goes, with bytes hashed so far and total bytes (padding not counted). */
+  /** Called as hashing goes (after each piece), with bytes hashed so far and total bytes (padding not counted). */
   onProgress?: (hashedBytes: number, totalBytes: number) => void;
+  /**
+   * The disk worker pool to hash in, e.g. a session's (it is left open). Default: a `WorkerDiskIo` of `workers`
+   * workers, started for this call and closed at its end.
+   */
+  diskIo?: DiskIo;
+  /**
+   * Workers of the default pool, and (with `diskIo`) how many workers to keep busy: 3 pieces are kept in flight per
+   * worker. Default: the cores, clamped to 1..4.
+   */
+  workers?: number;
 }
 
 /** What {@link createTorrent} made. */
@@ -107,20 +119,22 @@ function checkPieceLength(pieceLength: number, version: TorrentVersion): number 
  * of the v2 `file tree`) and nothing is skipped; symbolic links are followed when they point inside the directory.
  * Files the owner may execute get the BEP 47 attribute `x`, as libtorrent gives them.
  *
- * Each file is read once, in large positional chunks, and hashed as it streams: SHA-1 pieces across file
- * boundaries (v1; for hybrids the BEP 47 padding counts as zeros) and each file's SHA-256 Merkle tree from 16 KiB
- * blocks (v2), so memory stays bounded whatever the size. Hashing runs on the calling thread with `node:crypto`.
- * v2 and hybrid torrents get `piece layers` for every file larger than one piece. The same files and piece length
- * give the same info-hashes as libtorrent's `create_torrent`.
+ * The files are laid out as the torrent has them and hashed piece by piece in the disk worker pool
+ * (`DiskIo.hashPiece`, a few pieces in flight per worker, each piece read whole with positional reads, files opened
+ * read-only): SHA-1 pieces across file boundaries (v1; for hybrids the BEP 47 padding counts as zeros) and each
+ * piece's SHA-256 Merkle root from 16 KiB blocks (v2). The main thread joins them into `pieces` and each file's
+ * piece layer and pieces root, so memory stays bounded (a piece per worker and 52 bytes per piece) whatever the
+ * size. v2 and hybrid torrents get `piece layers` for every file larger than one piece. The same files and piece
+ * length give the same info-hashes as libtorrent's `create_torrent`.
  *
  * Note: `info.files` holds the sanitised paths `parseTorrent` gives; a name that sanitising changes (a trailing
  * dot, a Windows device name, ...) differs there from the name on disk.
  *
  * @param path A file or directory.
- * @param options Version, trackers, piece length, private flag, comment, creator, date, web seeds, progress.
+ * @param options Version, trackers, piece length, private flag, comment, creator, date, web seeds, progress, pool.
  * @returns The .torrent bytes and their parse.
- * @throws {RangeError} For a bad option (version, URL, piece length, date), or when the content breaks a metainfo
- *   cap (empty, more than 2,097,152 pieces, 1,000,000 files, paths deeper than 100, a file over 16 TiB).
+ * @throws {RangeError} For a bad option (version, URL, piece length, date, workers), or when the content breaks a
+ *   metainfo cap (empty, more than 2,097,152 pieces, 1,000,000 files, paths deeper than 100, a file over 16 TiB).
  * @throws {Error} When the path has no name, contains no files, holds a symbolic link pointing outside it or
  *   looping, or holds something that is not a regular file or directory.
  * @throws {StorageError} When a file cannot be read or shrinks while being hashed.
@@ -157,6 +171,34 @@ export async function createTorrent(
     );
   }
   if (options.pieceLength !== undefined) checkPieceLength(options.pieceLength, version);
+  const workers = options.workers;
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) {
+    throw new RangeError(`Cannot create torrent: ${workers} workers is not a whole number from 1 to 64`);
+  }
+  // The pool starts while the files are listed.
+  const diskIo = options.diskIo ??
+    new WorkerDiskIo({ workers: workers ?? defaultWorkers(), readCacheBytes: 0 });
+  try {
+    return await create(path, options, { version, tiers, webSeeds, creationDate, diskIo });
+  } finally {
+    if (options.diskIo === undefined) await diskIo.close();
+  }
+}
+
+interface Checked {
+  version: TorrentVersion;
+  tiers: string[][];
+  webSeeds: string[];
+  creationDate: number;
+  diskIo: DiskIo;
+}
+
+async function create(
+  path: string,
+  options: CreateTorrentOptions,
+  checked: Checked,
+): Promise<CreatedTorrent> {
+  const { version, tiers, webSeeds, creationDate, diskIo } = checked;
 
   const { name, multiFile, files } = await collectFiles(path);
   if (files.length > MAX_FILE_COUNT) {
@@ -193,6 +235,8 @@ export async function createTorrent(
     v2: version !== "v1",
     padAfter: pads,
     onProgress: options.onProgress,
+    diskIo,
+    workers: options.workers ?? defaultWorkers(),
   });
   const parts = {
     version,

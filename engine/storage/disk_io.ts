@@ -59,6 +59,12 @@ export interface StorageSpec {
    * checked to stay inside it.
    */
   readonly saveDir?: string;
+  /**
+   * A storage that is only read and hashed (torrent creation, `DiskIo.hashPiece`): it has no expected hashes
+   * (`pieceHashes` empty, no pieces roots), `addStorage` creates nothing, files are opened read-only (so a run
+   * scoped with `--allow-read` alone can hash them), and writing or verifying its pieces is refused.
+   */
+  readonly hashOnly?: boolean;
 }
 
 /**
@@ -85,6 +91,26 @@ export interface WriteResult {
   readonly verdict?: Exclude<PieceVerdict, "missing">;
   /** With verdict `unknown`: the piece's computed Merkle root (32 bytes, BEP 52), to check against its layer later. */
   readonly pieceRoot?: Uint8Array;
+}
+
+/** Which hashes `DiskIo.hashPiece` computes. */
+export interface PieceHashRequest {
+  /** The piece's SHA-1 (BEP 3), over all its bytes, padding files as zeros. */
+  readonly sha1: boolean;
+  /**
+   * The piece's v2 Merkle root (BEP 52) over the bytes of the one file it holds (padding after it ignored): for a
+   * file larger than one piece the root of the piece's 16 KiB leaves padded to a whole piece (its piece layer
+   * entry), for a file of at most one piece the file's `pieces root`.
+   */
+  readonly v2: boolean;
+}
+
+/** What `DiskIo.hashPiece` computed. */
+export interface PieceHashes {
+  /** SHA-1, 20 bytes, when asked for. */
+  readonly sha1?: Uint8Array;
+  /** v2 Merkle root, 32 bytes, when asked for and the piece holds bytes of a file (not only padding). */
+  readonly root?: Uint8Array;
 }
 
 /** Async disk and hash jobs for all torrents of a session. */
@@ -122,6 +148,16 @@ export interface DiskIo {
    * @throws {StorageError} On read errors other than a missing or short file.
    */
   verifyPiece(id: number, piece: number): Promise<PieceVerdict>;
+  /**
+   * Reads piece `piece` from disk (padding files as zeros) and computes its hashes without comparing them with
+   * anything: torrent creation. The piece is read whole, into a reused buffer.
+   * @param want Which hashes: SHA-1 (BEP 3) and/or the v2 Merkle root (BEP 52; the piece's file must start on a
+   *   piece boundary and be the only file in it, as BEP 52 lays files out).
+   * @returns The hashes asked for.
+   * @throws {StorageError} When a file is missing (`ENOENT`), shorter than listed (`ENODATA`) or unreadable.
+   * @throws {RangeError} When the storage or piece is unknown, or `v2` is asked of a piece holding two files.
+   */
+  hashPiece(id: number, piece: number, want: PieceHashRequest): Promise<PieceHashes>;
   /**
    * Adds the piece layer of every file whose pieces root is `piecesRoot` (BEP 52; from `hashes` messages for a
    * torrent added by magnet). Later checks of those pieces compare their Merkle roots with the layer.

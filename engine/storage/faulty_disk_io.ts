@@ -6,7 +6,14 @@
  */
 
 import { StorageError } from "../errors.ts";
-import type { DiskIo, PieceVerdict, StorageSpec, WriteResult } from "./disk_io.ts";
+import type {
+  DiskIo,
+  PieceHashes,
+  PieceHashRequest,
+  PieceVerdict,
+  StorageSpec,
+  WriteResult,
+} from "./disk_io.ts";
 import { FileLayout } from "./file_layout.ts";
 
 /** Size of a block (BEP 3 requests) in bytes: the unit of `corruptAfterBlocks`. */
@@ -20,7 +27,10 @@ export interface DiskFaults {
   readonly diskFullAfterBytes?: number;
   /** Delay before every job, in milliseconds. */
   readonly slowMs?: number;
-  /** Absolute path of a file whose reads (`read`, `checkPiece`) reject with `StorageError` code `EIO`. */
+  /**
+   * Absolute path of a file whose reads (`read`, `checkPiece`, `verifyPiece`, `hashPiece`) reject with `StorageError`
+   * code `EIO`.
+   */
   readonly failReadsOf?: string;
 }
 
@@ -159,6 +169,16 @@ export class FaultyDiskIo implements DiskIo {
     await this.#delay();
     this.#failReads(id, piece, {});
     return await this.#inner.verifyPiece(id, piece);
+  }
+
+  /**
+   * Rejects when the piece touches `failReadsOf`, else delegates.
+   * @throws {StorageError} Code `EIO`, op `read`, naming the file.
+   */
+  async hashPiece(id: number, piece: number, want: PieceHashRequest): Promise<PieceHashes> {
+    await this.#delay();
+    this.#failReads(id, piece, {});
+    return await this.#inner.hashPiece(id, piece, want);
   }
 
   /** Delegates after the delay. */

@@ -86,7 +86,7 @@ export class FileLayout {
     this.totalLength = totalLength;
     this.pieceCount = Math.ceil(totalLength / pieceLength);
     const v2Only = pieceHashes.length === 0 && files.some((file) => file.piecesRoot !== undefined);
-    if (pieceHashes.length !== this.pieceCount * 20 && !v2Only) {
+    if (pieceHashes.length !== this.pieceCount * 20 && !v2Only && spec.hashOnly !== true) {
       throw new RangeError(
         `Cannot lay out storage: ${this.pieceCount} pieces need ${
           this.pieceCount * 20

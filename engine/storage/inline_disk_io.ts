@@ -5,7 +5,15 @@
  * @module
  */
 
-import type { DiskIo, HashBackend, PieceVerdict, StorageSpec, WriteResult } from "./disk_io.ts";
+import type {
+  DiskIo,
+  HashBackend,
+  PieceHashes,
+  PieceHashRequest,
+  PieceVerdict,
+  StorageSpec,
+  WriteResult,
+} from "./disk_io.ts";
 import { applyFileAttributes } from "./apply_file_attributes.ts";
 import { FileHandleCache } from "./file_handle_cache.ts";
 import { createHasher, type Hasher } from "./hasher.ts";
@@ -65,7 +73,7 @@ export class InlineDiskIo implements DiskIo, AsyncDisposable {
   }
 
   /**
-   * Registers the storage and creates its directories and zero-length files.
+   * Registers the storage and creates its directories and zero-length files (none for a `hashOnly` storage).
    * @throws {StorageError} When they cannot be created.
    * @throws {RangeError} When the spec is inconsistent.
    */
@@ -147,6 +155,17 @@ export class InlineDiskIo implements DiskIo, AsyncDisposable {
   async verifyPiece(id: number, piece: number): Promise<PieceVerdict> {
     const store = this.#store(id);
     return store.check(piece, await this.#hasher);
+  }
+
+  /**
+   * Reads the piece and computes its SHA-1 and/or v2 Merkle root (torrent creation).
+   * @returns The hashes asked for.
+   * @throws {RangeError} When the storage or piece is unknown, or `v2` is asked of a piece holding two files.
+   * @throws {StorageError} When a file is missing, short or unreadable.
+   */
+  async hashPiece(id: number, piece: number, want: PieceHashRequest): Promise<PieceHashes> {
+    const store = this.#store(id);
+    return store.hashPiece(piece, want, await this.#hasher);
   }
 
   /**

@@ -5,7 +5,16 @@
  * @module
  */
 
-export type { DiskIo, HashBackend, PieceVerdict, StorageFile, StorageSpec, WriteResult } from "./disk_io.ts";
+export type {
+  DiskIo,
+  HashBackend,
+  PieceHashes,
+  PieceHashRequest,
+  PieceVerdict,
+  StorageFile,
+  StorageSpec,
+  WriteResult,
+} from "./disk_io.ts";
 export { FileLayout, type FileSpan } from "./file_layout.ts";
 export { createHasher, type Hasher } from "./hasher.ts";
 export { FileHandleCache, type FileHandleCacheOptions } from "./file_handle_cache.ts";

@@ -6,7 +6,15 @@
  */
 
 import { WorkerPool } from "../../workers/worker_pool.ts";
-import type { DiskIo, HashBackend, PieceVerdict, StorageSpec, WriteResult } from "./disk_io.ts";
+import type {
+  DiskIo,
+  HashBackend,
+  PieceHashes,
+  PieceHashRequest,
+  PieceVerdict,
+  StorageSpec,
+  WriteResult,
+} from "./disk_io.ts";
 import { applyFileAttributes } from "./apply_file_attributes.ts";
 import { FileLayout } from "./file_layout.ts";
 import { ReadCache } from "./_read_cache.ts";
@@ -67,7 +75,8 @@ export class WorkerDiskIo implements DiskIo, AsyncDisposable {
   }
 
   /**
-   * Registers the storage on every worker; one of them creates its directories and zero-length files.
+   * Registers the storage on every worker; one of them creates its directories and zero-length files (none for a
+   * `hashOnly` storage).
    * @throws {StorageError} When a directory or a zero-length file cannot be created.
    * @throws {RangeError} When the spec is inconsistent.
    */
@@ -75,7 +84,12 @@ export class WorkerDiskIo implements DiskIo, AsyncDisposable {
     const layout = new FileLayout(spec);
     const storage = this.#nextStorage++;
     try {
-      await this.#pool.broadcast((i) => ({ type: "addStorage", storage, spec, prepare: i === 0 }));
+      await this.#pool.broadcast((i) => ({
+        type: "addStorage",
+        storage,
+        spec,
+        prepare: i === 0 && spec.hashOnly !== true,
+      }));
     } catch (error) {
       await this.#pool.broadcast(() => ({ type: "removeStorage", storage })).catch(() => {});
       throw error;
@@ -164,6 +178,26 @@ export class WorkerDiskIo implements DiskIo, AsyncDisposable {
     const result = await this.#pool.run({ type: "checkPiece", storage: id, piece }, { cost: size });
     if (result.type !== "checkPiece") throw new TypeError(`Unexpected ${result.type} result`);
     return result.verdict;
+  }
+
+  /**
+   * Reads a piece on a worker and computes its SHA-1 and/or v2 Merkle root (torrent creation); call it for many
+   * pieces at once to keep every worker busy.
+   * @returns The hashes asked for.
+   * @throws {RangeError} When the storage or piece is unknown, or `v2` is asked of a piece holding two files.
+   * @throws {StorageError} When a file is missing, short or unreadable.
+   */
+  async hashPiece(id: number, piece: number, want: PieceHashRequest): Promise<PieceHashes> {
+    const size = this.#layout(id).pieceSize(piece);
+    const result = await this.#pool.run(
+      { type: "hashPiece", storage: id, piece, sha1: want.sha1, v2: want.v2 },
+      { cost: size },
+    );
+    if (result.type !== "hashPiece") throw new TypeError(`Unexpected ${result.type} result`);
+    return {
+      ...(result.sha1 === undefined ? {} : { sha1: result.sha1 }),
+      ...(result.root === undefined ? {} : { root: result.root }),
+    };
   }
 
   /**
