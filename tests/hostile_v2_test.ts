@@ -21,7 +21,10 @@ Deno.test("Session bans a peer whose block fails a v2 piece's Merkle check, then
   try {
     const seedDir = join(dir, "seed");
     await makePayload(seedDir, { files: [{ path: "clip.bin", size: 5 * PIECE + 1234 }] }, 52);
-    const { bytes, info } = await createTorrent(join(seedDir, "clip.bin"), { pieceLength: PIECE, version: "v2" });
+    const { bytes, info } = await createTorrent(join(seedDir, "clip.bin"), {
+      pieceLength: PIECE,
+      version: "v2",
+    });
     equal(info.version, "v2");
     const fileBytes = await Deno.readFile(join(seedDir, "clip.bin"));
     // The piece space: the file, then its padding to the piece boundary (zeros; BEP 47 / libtorrent).
@@ -39,7 +42,8 @@ Deno.test("Session bans a peer whose block fails a v2 piece's Merkle check, then
       info,
       data: space,
       // Only the second block of piece BAD is wrong: the SHA-256 of that 16 KiB leaf breaks the piece's root.
-      blockFor: (index, begin, block) => index === BAD && begin === 16384 ? block.map((b) => b ^ 0x5a) : block,
+      blockFor: (index, begin, block) =>
+        index === BAD && begin === 16384 ? block.map((b) => b ^ 0x5a) : block,
     }).catch(() => 0);
     const failed = await log.waitFor((a) => a.type === "hash_failed", 10_000);
     ok(failed.type === "hash_failed");

@@ -13,7 +13,11 @@ import { waitForStatus } from "./_helpers/hostile_session.ts";
 Deno.test("Session answers a hybrid torrent's handshake with the info-hash the peer chose (BEP 52)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccbt_hybrid_hs_" });
   try {
-    await makePayload(join(dir, "pair"), { files: [{ path: "a", size: 40_000 }, { path: "b", size: 9_000 }] }, 5);
+    await makePayload(
+      join(dir, "pair"),
+      { files: [{ path: "a", size: 40_000 }, { path: "b", size: 9_000 }] },
+      5,
+    );
     const { bytes, info } = await createTorrent(join(dir, "pair"), { pieceLength: 16384, version: "hybrid" });
     const v1 = await createTorrent(join(dir, "pair"), { pieceLength: 16384 });
     await using session = new Session({ listenHost: "127.0.0.1" });
