@@ -7,8 +7,10 @@
 
 import type { Budget } from "./torrent_context.ts";
 
-/** Full-size buffers kept for reuse after the workers hand them back. */
-const SPARE_BUFFERS = 16;
+/** Bytes of full-size buffers kept for reuse after the workers hand them back. */
+const SPARE_BYTES = 4 * 1024 * 1024;
+/** Pieces that may always be in flight, whatever the budget: large pieces (4-16 MiB) still keep peers busy. */
+const MIN_PIECES_IN_FLIGHT = 4;
 
 /**
  * One torrent's piece buffers. A piece whose requests are all aborted (choke, timeout, disconnect) keeps its
@@ -41,7 +43,7 @@ export class PieceBuffers {
    */
   allocate(index: number, size: number): boolean {
     if (this.#buffers.has(index)) return true;
-    if (this.#budget.used + size > this.#budget.limit) return false;
+    if (this.#budget.used + size > Math.max(this.#budget.limit, MIN_PIECES_IN_FLIGHT * size)) return false;
     this.#budget.used += size;
     const spare = size === this.#pieceLength ? this.#spare.pop() : undefined;
     this.#buffers.set(index, new Uint8Array(spare ?? new ArrayBuffer(size)));
@@ -62,7 +64,8 @@ export class PieceBuffers {
    */
   written(size: number, returned?: ArrayBuffer): void {
     this.#budget.used -= size;
-    if (returned?.byteLength === this.#pieceLength && this.#spare.length < SPARE_BUFFERS) {
+    // Spare buffers sit outside the budget: keep a few MiB of them, never sixteen 16 MiB pieces.
+    if (returned?.byteLength === this.#pieceLength && (this.#spare.length + 1) * this.#pieceLength <= SPARE_BYTES) {
       this.#spare.push(returned);
     }
   }

@@ -78,7 +78,7 @@ export class Session {
   constructor(options: SessionOptions = {}) {
     this.#options = options;
     this.#alerts = new AlertQueue(options.alertQueueSize ?? 4096);
-    this.#budget = { used: 0, limit: options.memoryBudget ?? 64 * 1024 * 1024 };
+    this.#budget = { used: 0, limit: options.memoryBudget ?? 32 * 1024 * 1024 };
     this.#connections = { used: 0, limit: options.maxConnections ?? 200 };
     this.#settings = {
       uploadSlots: options.uploadSlots ?? 4,

@@ -28,7 +28,10 @@ export interface SessionOptions {
   maxPeersPerTorrent?: number;
   /** Most peer connections in the session (default 200; HOSTILE_INPUTS.md case 69). */
   maxConnections?: number;
-  /** Bytes of piece buffers in flight to the disk, session-wide (default 64 MiB). */
+  /**
+   * Bytes of piece buffers in flight to the disk, session-wide (default 32 MiB); at least four pieces of a torrent
+   * may always be in flight, so torrents with 8-16 MiB pieces are not starved.
+   */
   memoryBudget?: number;
   /** Outgoing connect timeout in ms (default 15 000). */
   connectTimeout?: number;
