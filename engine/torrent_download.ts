@@ -99,7 +99,8 @@ export class TorrentDownload {
     const now = performance.now();
     const outstanding = this.#picker.requestsOf(peer.key);
     const target = requestQueueSize({ downloadRate: peer.download.rate(now), blockSize: BLOCK_SIZE });
-    if (outstanding >= target) return;
+    // Top the queue up once a quarter of it is free, not after every block: one write carries many requests.
+    if (outstanding >= target || (outstanding > 0 && target - outstanding < Math.max(1, target >> 2))) return;
     const has = peer.isSeed ? "all" : peer.bitfield;
     const blocks = [];
     if (peer.suggested.size > 0) {
