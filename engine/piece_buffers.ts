@@ -65,7 +65,10 @@ export class PieceBuffers {
   written(size: number, returned?: ArrayBuffer): void {
     this.#budget.used -= size;
     // Spare buffers sit outside the budget: keep a few MiB of them, never sixteen 16 MiB pieces.
-    if (returned?.byteLength === this.#pieceLength && (this.#spare.length + 1) * this.#pieceLength <= SPARE_BYTES) {
+    if (
+      returned?.byteLength === this.#pieceLength &&
+      (this.#spare.length + 1) * this.#pieceLength <= SPARE_BYTES
+    ) {
       this.#spare.push(returned);
     }
   }

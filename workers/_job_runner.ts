@@ -62,11 +62,13 @@ export class JobRunner {
         this.#stores.delete(job.storage);
         return done;
       case "hashAndWrite": {
-        const { verdict, pieceRoot } = this.#store(job.storage).hashAndWrite(
-          job.piece,
-          new Uint8Array(job.buffer),
-          this.#hasher,
-        );
+        const store = this.#store(job.storage);
+        const bytes = new Uint8Array(job.buffer);
+        const { verdict, pieceRoot } = job.mode === "write"
+          ? (store.write(job.piece, bytes), { verdict: "ok" as const, pieceRoot: undefined })
+          : job.mode === "verify"
+          ? store.verify(job.piece, bytes, this.#hasher)
+          : store.hashAndWrite(job.piece, bytes, this.#hasher);
         return {
           result: {
             type: "hashAndWrite",

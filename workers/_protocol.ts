@@ -29,6 +29,11 @@ export type Job =
     readonly storage: number;
     readonly piece: number;
     readonly buffer: ArrayBuffer;
+    /**
+     * `verify`: check the hashes only (verdict `ok` then means matched, nothing written); `write`: write only, the
+     * piece was verified by another worker. Default: both, on this worker.
+     */
+    readonly mode?: "verify" | "write";
   }
   /** Reads `length` bytes at `begin` of `piece`. */
   | {

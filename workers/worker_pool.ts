@@ -23,6 +23,8 @@ export interface RunOptions {
   readonly transfer?: Transferable[];
   /** Load the job puts on its worker, in bytes (default 0): the pool sends work to the least-loaded worker. */
   readonly cost?: number;
+  /** Runs the job on worker `affinity % workers` (while alive) instead of the least-loaded one. */
+  readonly affinity?: number;
 }
 
 interface Pending {
@@ -95,6 +97,10 @@ export class WorkerPool {
    *   its workers have died.
    */
   run(job: JobInput, options: RunOptions = {}): Promise<JobResult> {
+    if (options.affinity !== undefined && !this.#closed) {
+      const slot = this.#slots[options.affinity % this.#slots.length];
+      if (slot.alive) return this.#send(slot, job, options);
+    }
     let best: Slot | undefined;
     const count = this.#slots.length;
     for (let k = 0; k < count; k++) {

@@ -282,6 +282,15 @@ export class PieceStore {
   }
 
   /**
+   * Checks `bytes` against the piece's hashes like `hashAndWrite`, without writing them.
+   * @throws {RangeError} When `bytes` is not the piece's size.
+   */
+  verify(piece: number, bytes: Uint8Array, hasher: Hasher): WriteOutcome {
+    this.#checkSize(piece, bytes);
+    return this.#verify(piece, bytes, hasher);
+  }
+
+  /**
    * Reads piece `piece` from disk and checks its hashes (recheck). Never creates or truncates a file.
    * @returns `ok` when present and matching; `failed` when it differs; `missing` when a file is missing or short;
    *   `unknown` when present but only a v2 root not known yet could decide.
