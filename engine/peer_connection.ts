@@ -9,6 +9,7 @@ import { PeerProtocolError } from "./errors.ts";
 import { Bitfield } from "./picker/bitfield.ts";
 import { RateMeter } from "./rate_meter.ts";
 import { type ByteTransport, writeAll } from "./peer_handshake.ts";
+import { UploadQueue } from "./peer_uploads.ts";
 import type { PeerConnectionOptions, PeerDelegate } from "./peer_delegate.ts";
 
 export type { ByteTransport, PeerConnectionOptions, PeerDelegate };
@@ -20,26 +21,18 @@ import {
   type WireMessage,
 } from "./wire/mod.ts";
 
-/** Largest block a peer may request or send (BEP 3 practice; DESIGN.md section 8). */
-export const MAX_BLOCK_LENGTH = 16 * 1024;
-/** Incoming request queue cap per peer (DESIGN.md section 8). */
-export const MAX_REQUEST_QUEUE = 2000;
-/** Invalid requests tolerated from one peer before it is dropped (DESIGN.md section 8). */
-export const MAX_INVALID_REQUESTS = 300;
-/** Outgoing bytes buffered per peer above which uploads wait (HOSTILE_INPUTS.md case 70). */
-export const SEND_BUFFER_WATERMARK = 512 * 1024;
+export {
+  MAX_BLOCK_LENGTH,
+  MAX_INVALID_REQUESTS,
+  MAX_REQUEST_QUEUE,
+  SEND_BUFFER_WATERMARK,
+} from "./peer_uploads.ts";
 /** Seconds without any byte from a peer before it is dropped (DESIGN.md section 8: peer timeout). */
 export const PEER_TIMEOUT_SECONDS = 120;
 /** Seconds without a block while requests are outstanding before they are given back (request timeout). */
 export const REQUEST_TIMEOUT_SECONDS = 60;
 /** Seconds between keep-alives we send when otherwise idle (BEP 3: about two minutes). */
 export const KEEP_ALIVE_SECONDS = 90;
-
-interface QueuedRequest {
-  index: number;
-  begin: number;
-  length: number;
-}
 
 /** One connection to a peer, after the handshake (BEP 3). */
 export class PeerConnection {
@@ -93,11 +86,8 @@ export class PeerConnection {
   #lastSent = performance.now();
   #closed = false;
   #sawBitfield = false;
-  #invalidRequests = 0;
-  #uploadQueue: QueuedRequest[] = [];
-  #uploadsReading = 0;
+  readonly #uploads: UploadQueue;
   // A peer we never unchoked has no requests in flight to excuse: the 2 s grace starts at a choke.
-  #chokedAt = -Infinity;
 
   constructor(options: PeerConnectionOptions) {
     this.key = options.key;
@@ -111,6 +101,25 @@ export class PeerConnection {
     this.fast = options.fast ?? false;
     this.v2 = options.v2 ?? false;
     this.extensions = options.extensions ?? false;
+    this.#uploads = new UploadQueue({
+      closed: () => this.#closed,
+      choking: () => this.amChoking,
+      bufferedBytes: () => this.#writer.length,
+      pieceCount: options.pieceCount,
+      havePiece: (index) => this.#delegate.havePiece(index),
+      pieceSize: (index) => this.#delegate.pieceSize(index),
+      readBlock: (index, begin, length) => this.#delegate.readBlock(this, index, begin, length),
+      sendPiece: (index, begin, block) => {
+        this.#writer.piece(index, begin, block);
+        this.upload.add(block.length, performance.now());
+        this.#scheduleFlush();
+      },
+      reject: (index, begin, length) => {
+        this.#reject(index, begin, length);
+        this.#scheduleFlush();
+      },
+      fail: (reason, error) => this.close(reason, error),
+    });
   }
 
   /** Whether the connection has closed. */
@@ -125,7 +134,7 @@ export class PeerConnection {
 
   /** Requests queued from the peer and not yet served. */
   get queuedUploads(): number {
-    return this.#uploadQueue.length + this.#uploadsReading;
+    return this.#uploads.size;
   }
 
   /** Starts reading; resolves when the connection closes. Never rejects. */
@@ -212,10 +221,10 @@ export class PeerConnection {
         this.#handleFast(message);
         return;
       case "request":
-        this.#onRequest(message.index, message.begin, message.length);
+        this.#uploads.request(message.index, message.begin, message.length);
         return;
       case "cancel":
-        this.#onCancel(message.index, message.begin, message.length);
+        this.#uploads.cancel(message.index, message.begin, message.length);
         return;
       case "piece":
         this.lastBlock = performance.now();
@@ -296,83 +305,13 @@ export class PeerConnection {
     }
   }
 
-  #onRequest(index: number, begin: number, length: number): void {
-    if (this.amChoking) {
-      // BEP 3: requests from a choked peer are dropped (BEP 6: rejected); a few arrive right after a choke.
-      this.#reject(index, begin, length);
-      if (performance.now() - this.#chokedAt > 2000) this.#invalidRequest("request while choked");
-      return;
-    }
-    const valid = index < this.bitfield.size && this.#delegate.havePiece(index) && length > 0 &&
-      length <= MAX_BLOCK_LENGTH && begin + length <= this.#delegate.pieceSize(index);
-    if (!valid) {
-      this.#reject(index, begin, length);
-      this.#invalidRequest(`invalid request ${index}:${begin}+${length}`);
-      return;
-    }
-    if (this.#uploadQueue.length >= MAX_REQUEST_QUEUE) {
-      this.#reject(index, begin, length);
-      this.#invalidRequest("request queue full");
-      return;
-    }
-    this.#uploadQueue.push({ index, begin, length });
-    this.#serveUploads();
-  }
-
-  #invalidRequest(what: string): void {
-    if (++this.#invalidRequests > MAX_INVALID_REQUESTS) {
-      throw new PeerProtocolError(
-        "too_many_invalid_requests",
-        `Peer sent too many invalid requests: last ${what}`,
-      );
-    }
-  }
-
-  #onCancel(index: number, begin: number, length: number): void {
-    const i = this.#uploadQueue.findIndex((r) =>
-      r.index === index && r.begin === begin && r.length === length
-    );
-    if (i < 0) return;
-    this.#uploadQueue.splice(i, 1);
-    // BEP 6: every request gets exactly one answer, a cancelled one too.
-    this.#reject(index, begin, length);
-  }
-
-  #serveUploads(): void {
-    while (
-      !this.#closed && !this.amChoking && this.#uploadQueue.length > 0 && this.#uploadsReading < 8 &&
-      this.#writer.length < SEND_BUFFER_WATERMARK
-    ) {
-      const request = this.#uploadQueue.shift()!;
-      this.#uploadsReading++;
-      this.#delegate.readBlock(this, request.index, request.begin, request.length).then((block) => {
-        this.#uploadsReading--;
-        if (this.#closed || this.amChoking) return;
-        if (block === null) {
-          this.#reject(request.index, request.begin, request.length);
-          this.#scheduleFlush();
-          return;
-        }
-        this.#writer.piece(request.index, request.begin, block);
-        this.upload.add(block.length, performance.now());
-        this.#scheduleFlush();
-        this.#serveUploads();
-      }, (error) => {
-        this.#uploadsReading--;
-        this.close("read failed", error);
-      });
-    }
-  }
-
   /** Sends `choke` (BEP 3) and drops the peer's queued requests. */
   choke(): void {
     if (this.amChoking || this.#closed) return;
     this.amChoking = true;
-    this.#chokedAt = performance.now();
     this.#writer.choke();
     // BEP 6: choke first, then reject every queued request.
-    for (const request of this.#uploadQueue) this.#reject(request.index, request.begin, request.length);
-    this.#uploadQueue.length = 0;
+    this.#uploads.choked();
     this.#scheduleFlush();
   }
 
@@ -483,7 +422,7 @@ export class PeerConnection {
   close(reason: string, error?: unknown): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#uploadQueue.length = 0;
+    this.#uploads.clear();
     try {
       this.#transport.close();
     } catch {
@@ -509,7 +448,7 @@ export class PeerConnection {
         const bytes = this.#writer.take();
         await writeAll(this.#transport, bytes);
         this.#lastSent = performance.now();
-        if (this.#uploadQueue.length > 0) this.#serveUploads();
+        this.#uploads.serve();
       }
     } catch (error) {
       this.close("write failed", error);
