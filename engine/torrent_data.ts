@@ -16,6 +16,7 @@ import { storageSpecOf } from "./storage/storage_spec_of.ts";
 import { Bitfield } from "./picker/bitfield.ts";
 import type { FileStamp, StateStore, TorrentRecord } from "./storage/state_store.ts";
 import {
+  CHECK_INTERRUPTED,
   filePieces,
   lostData,
   piecesLost,
@@ -199,11 +200,17 @@ export class TorrentData {
     this.#checked = 0;
     this.#checkTotal = pieces.length;
     let next = 0;
+    let lastRecord = performance.now();
     const worker = async () => {
       while (next < pieces.length && !stop()) {
         const index = pieces[next++];
         if (await this.#options.diskIo.checkPiece(this.#storageId, index)) onMatch(index);
         this.#checked++;
+        if (performance.now() - lastRecord >= CHECKPOINT_SECONDS * 1000 && next < pieces.length) {
+          // A long check records what it verified, so a kill resumes it rather than starting over (case 66).
+          lastRecord = performance.now();
+          this.checkpoint({ state: CHECK_INTERRUPTED }).catch(() => {});
+        }
       }
     };
     await Promise.all(Array.from({ length: CHECK_CONCURRENCY }, worker));
@@ -245,7 +252,9 @@ export class TorrentData {
     const stamps = await this.#stamp();
     const filePriorities = this.#priorities ?? record?.filePriorities;
     const fileWanted = (i: number) => filePriorities === undefined || filePriorities[i] > 0;
-    const plan = planResume(info, mode === "resume" ? record : undefined, stamps, { fileWanted });
+    // A recheck cut short carries on from what it had verified (HOSTILE_INPUTS.md case 66).
+    const usable = mode === "resume" || (mode === "recheck" && record?.state === CHECK_INTERRUPTED);
+    const plan = planResume(info, usable ? record : undefined, stamps, { fileWanted });
     if (record !== undefined) {
       this.#baseUploaded = record.uploaded;
       this.#baseDownloaded = record.downloaded;
@@ -342,11 +351,14 @@ export class TorrentData {
    * @throws {StorageError} When a file holding verified data was deleted or truncated (nothing is recorded), or
    *   when the sync fails.
    */
-  checkpoint(): Promise<void> {
+  checkpoint(during?: { state: typeof CHECK_INTERRUPTED }): Promise<void> {
     const run = async () => {
       this.#dirty = false;
       this.#lastCheckpoint = performance.now();
-      await this.#record(this.#options.snapshot());
+      const snapshot = this.#options.snapshot();
+      // Mid-check records keep the set of files to stamp afresh: the check is not over.
+      if (during !== undefined) await this.#record({ ...snapshot, state: during.state }, true);
+      else await this.#record(snapshot);
     };
     const next = this.#checkpoints.catch(() => {}).then(run);
     this.#checkpoints = next;
@@ -358,7 +370,7 @@ export class TorrentData {
     return this.#checkpoints.then(() => {}, () => {});
   }
 
-  async #record(state: CheckpointState): Promise<void> {
+  async #record(state: CheckpointState, midCheck = false): Promise<void> {
     const { info, diskIo } = this.#options;
     const paths = this.#paths;
     await diskIo.sync(this.#storageId);
@@ -382,7 +394,7 @@ export class TorrentData {
     const files = this.#stampsToRecord(state, stamps, restamp);
     this.#save(state, state.have.bytes.slice(), files);
     this.#recorded = { have: state.have, files };
-    this.#restamp.clear();
+    if (!midCheck) this.#restamp.clear();
   }
 
   /**

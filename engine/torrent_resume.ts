@@ -20,8 +20,16 @@ export interface ResumePlan {
   reasons: string[];
 }
 
+/**
+ * The state a record carries when a check of the data was cut short (a kill during a recheck): its have-bits are
+ * the pieces the check had verified, and every other piece still has to be checked (HOSTILE_INPUTS.md case 66).
+ */
+export const CHECK_INTERRUPTED = "check_interrupted";
+
 /** The recorded part of a torrent's state that resuming needs. */
 export interface ResumeRecord {
+  /** The recorded state; {@linkcode CHECK_INTERRUPTED} means the rest of the pieces are still to be checked. */
+  state?: string;
   /** Bitfield bytes of pieces that were durable when recorded. */
   have: Uint8Array;
   /** File stamps at that moment, one per torrent file. */
@@ -106,9 +114,14 @@ export function planResume(
     for (let p = range[0]; p <= range[1]; p++) changed.set(p);
   });
   const check: number[] = [];
+  const interrupted = record.state === CHECK_INTERRUPTED && current.some((stamp) => stamp.size > 0);
+  if (interrupted) {
+    reasons.push("the last check of the data was interrupted: checking the pieces it had not verified");
+  }
   for (let p = 0; p < info.pieceCount; p++) {
     if (changed.has(p)) check.push(p);
     else if (recorded.has(p)) trusted.set(p);
+    else if (interrupted) check.push(p);
   }
   return { trusted, check, reasons };
 }

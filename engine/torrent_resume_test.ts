@@ -2,7 +2,14 @@ import { deepEqual, equal, match } from "node:assert/strict";
 import { join } from "node:path";
 import type { TorrentInfo } from "./metainfo/mod.ts";
 import { Bitfield } from "./picker/bitfield.ts";
-import { filePieces, lostData, piecesLost, planResume, stampFiles } from "./torrent_resume.ts";
+import {
+  CHECK_INTERRUPTED,
+  filePieces,
+  lostData,
+  piecesLost,
+  planResume,
+  stampFiles,
+} from "./torrent_resume.ts";
 
 /** Three files over 10 pieces of 100 bytes: a = 0..249 (pieces 0-2), b = 250..249 (empty), c = 250..999. */
 const INFO = {
@@ -61,6 +68,19 @@ Deno.test("planResume() trusts recorded pieces of unchanged files and checks eve
   const deleted = planResume(INFO, record, [stamp(-1, 0), stamp(0), stamp(750)]);
   deepEqual([...deleted.trusted.indices()], [5, 9]);
   deepEqual(deleted.check, [0, 1, 2]);
+});
+
+Deno.test("planResume() after an interrupted check trusts what it verified and checks the rest (case 66)", () => {
+  const files = [stamp(250), stamp(0), stamp(750)];
+  const record = { have: bits(0, 1, 2, 5).bytes, files, state: CHECK_INTERRUPTED };
+  const plan = planResume(INFO, record, files);
+  deepEqual([...plan.trusted.indices()], [0, 1, 2, 5]);
+  deepEqual(plan.check, [3, 4, 6, 7, 8, 9]);
+  match(plan.reasons[0], /interrupted/);
+  // With no data on disk at all there is nothing to check.
+  const missing = [stamp(-1, 0), stamp(-1, 0), stamp(-1, 0)];
+  const gone = planResume(INFO, { ...record, have: bits().bytes, files: missing }, missing);
+  deepEqual(gone.check, []);
 });
 
 Deno.test("lostData() names a deleted or truncated file that held verified pieces", () => {
