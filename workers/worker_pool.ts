@@ -96,6 +96,18 @@ export class WorkerPool {
    * @throws {StorageError} Or another typed error rebuilt from the worker; `Error` when the pool is closed or
    *   its workers have died.
    */
+  /** Index of the live worker with the least queued work (ties: round robin), or -1 when none is alive. */
+  leastLoaded(): number {
+    let best = -1;
+    const count = this.#slots.length;
+    for (let k = 0; k < count; k++) {
+      const i = (this.#next + k) % count;
+      const slot = this.#slots[i];
+      if (slot.alive && (best === -1 || slot.load < this.#slots[best].load)) best = i;
+    }
+    return best;
+  }
+
   run(job: JobInput, options: RunOptions = {}): Promise<JobResult> {
     if (options.affinity !== undefined && !this.#closed) {
       const slot = this.#slots[options.affinity % this.#slots.length];

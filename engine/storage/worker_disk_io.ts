@@ -123,12 +123,14 @@ export class WorkerDiskIo implements DiskIo, AsyncDisposable {
     try {
       // Hashing goes to the least-loaded worker, but a file's writes always to the same one: two workers writing
       // one file contend on the kernel's per-file write lock (the bench saw 4x the write time).
+      // When the writer is also the least-loaded worker, one job does both.
       const writer = id + (this.#layout(id).spans(piece)[0]?.fileIndex ?? 0);
+      const split = this.#workers > 1 && this.#pool.leastLoaded() !== writer % this.#workers;
       let result = await this.#pool.run(
-        { type: "hashAndWrite", storage: id, piece, buffer, mode: this.#workers > 1 ? "verify" : undefined },
-        { transfer: [buffer], cost: size },
+        { type: "hashAndWrite", storage: id, piece, buffer, mode: split ? "verify" : undefined },
+        { transfer: [buffer], cost: size, affinity: split ? undefined : writer },
       );
-      if (result.type === "hashAndWrite" && this.#workers > 1 && result.verdict !== "failed") {
+      if (result.type === "hashAndWrite" && split && result.verdict !== "failed") {
         const { verdict, pieceRoot } = result;
         const written = await this.#pool.run(
           { type: "hashAndWrite", storage: id, piece, buffer: result.buffer, mode: "write" },
