@@ -28,6 +28,7 @@ import { readThrough } from "./_payload.ts";
 import { dropPageCache, type PageCache } from "./_recheck.ts";
 import { runTimed } from "./_timed_process.ts";
 import { warmMemory } from "./_warm_memory.ts";
+import { jsonLines } from "./_json_lines.ts";
 
 /** The libtorrent side of the create bench. */
 export const LT_CREATE_SCRIPT: string = benchPath("./lt_create.py");
@@ -127,22 +128,14 @@ export interface LtCreateResult {
  * @returns The result, or `null` without a `created` line.
  */
 export function parseLtCreate(stdout: string): LtCreateResult | null {
-  for (const line of stdout.split("\n")) {
-    let event;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (event?.event !== "created") continue;
-    return {
-      hashSeconds: event.hash_seconds,
-      seconds: event.seconds,
-      pieceLength: event.piece_length,
-      pieces: event.pieces,
-    };
-  }
-  return null;
+  const event = jsonLines(stdout).find((e) => e.event === "created");
+  if (event === undefined) return null;
+  return {
+    hashSeconds: event.hash_seconds,
+    seconds: event.seconds,
+    pieceLength: event.piece_length,
+    pieces: event.pieces,
+  };
 }
 
 /**

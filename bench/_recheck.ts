@@ -25,6 +25,7 @@ import { machineBusySeconds, waitForIdle } from "./_cpu_usage.ts";
 import { type Payload, readThrough } from "./_payload.ts";
 import { runTimed } from "./_timed_process.ts";
 import { warmMemory } from "./_warm_memory.ts";
+import { jsonLines } from "./_json_lines.ts";
 
 const MIB = 1_048_576;
 
@@ -132,15 +133,9 @@ export interface CcbtRecheckResult {
  */
 export function parseCcbtRecheck(ndjson: string): CcbtRecheckResult | null {
   let started: number | undefined;
-  for (const line of ndjson.split("\n")) {
-    let event;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (event?.event === "state" && event.state === "checking") started ??= event.time;
-    const counts = event?.event === "done" ? /checked: (\d+) of (\d+) pieces/.exec(event.reason ?? "") : null;
+  for (const event of jsonLines(ndjson)) {
+    if (event.event === "state" && event.state === "checking") started ??= event.time;
+    const counts = event.event === "done" ? /checked: (\d+) of (\d+) pieces/.exec(event.reason ?? "") : null;
     if (counts !== null && started !== undefined) {
       return {
         checkSeconds: (event.time - started) / 1000,
@@ -173,23 +168,15 @@ export interface LtRecheckResult {
  * @returns The result, or `null` without a `checked` line.
  */
 export function parseLtRecheck(stdout: string): LtRecheckResult | null {
-  for (const line of stdout.split("\n")) {
-    let event;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (event?.event !== "checked") continue;
-    return {
-      seconds: event.seconds,
-      initialSeconds: event.initial_seconds,
-      pieces: event.pieces,
-      total: event.total,
-      hashingThreads: event.hashing_threads,
-    };
-  }
-  return null;
+  const event = jsonLines(stdout).find((e) => e.event === "checked");
+  if (event === undefined) return null;
+  return {
+    seconds: event.seconds,
+    initialSeconds: event.initial_seconds,
+    pieces: event.pieces,
+    total: event.total,
+    hashingThreads: event.hashing_threads,
+  };
 }
 
 /**

@@ -18,6 +18,7 @@ import { machineBusySeconds, waitForIdle } from "./_cpu_usage.ts";
 import { median } from "./_report.ts";
 import { runTimed } from "./_timed_process.ts";
 import { warmMemory } from "./_warm_memory.ts";
+import { jsonLines } from "./_json_lines.ts";
 
 /** The timed process. */
 export const STARTUP_CHILD: string = benchPath("./_startup_child.ts");
@@ -260,15 +261,9 @@ export interface StartupOutput {
 export function parseStartupOutput(stdout: string): StartupOutput | null {
   let ready: Omit<StartupOutput, "closeMs"> | undefined;
   let closeMs: number | undefined;
-  for (const line of stdout.split("\n")) {
-    let event;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (event?.event === "ready") ready = event;
-    if (event?.event === "closed") closeMs = event.closeMs;
+  for (const event of jsonLines(stdout)) {
+    if (event.event === "ready") ready = event as Omit<StartupOutput, "closeMs">;
+    if (event.event === "closed") closeMs = event.closeMs;
   }
   return ready === undefined || closeMs === undefined ? null : { ...ready, closeMs };
 }

@@ -17,6 +17,7 @@ import { formatMagnet, type MagnetLink, parseTorrent } from "./metainfo/mod.ts";
 import type { StateStore } from "./storage/state_store.ts";
 import type { AnnounceFunction } from "./torrent_announcer.ts";
 import type { AnnounceRequest, PeerAddress } from "./tracker/mod.ts";
+import { wireInfoHashes } from "./torrent_peers.ts";
 
 /** Shortest wait before announcing to the same tracker again during one fetch, in ms (30 s). */
 const TRACKER_REANNOUNCE_MS = 30_000;
@@ -126,16 +127,10 @@ function discoverer(link: MagnetLink, sources: MagnetSources): () => Promise<Pee
         }, () => {})
       ),
       // A hybrid's swarm is split between its v1 and v2 info-hashes (BEP 52): ask the DHT for both.
-      ...dhtKeys(link).map((key) =>
+      ...wireInfoHashes(link).map((key) =>
         sources.dht?.getPeers(key).then((peers) => found.push(...peers), () => {})
       ),
     ]);
     return found;
   };
-}
-
-/** The 20-byte DHT keys of a link: its info-hash, and for a hybrid also the truncated v2 info-hash. */
-function dhtKeys(link: MagnetLink): Uint8Array[] {
-  if (link.infoHashV2 === undefined || link.v2Only) return [link.infoHash];
-  return [link.infoHash, link.infoHashV2.subarray(0, 20)];
 }

@@ -23,6 +23,7 @@ import { checkFilePriorities } from "./torrent_files.ts";
 import { peerName, wireInfoHashes } from "./torrent_peers.ts";
 import { announce, type PeerAddress, UdpTrackerClient } from "./tracker/mod.ts";
 import { WireDecoder } from "./wire/mod.ts";
+import { hex } from "./bytes.ts";
 
 export type { AddMagnetParams, AddTorrentParams, SessionOptions } from "./session_options.ts";
 
@@ -407,10 +408,6 @@ async function connectTcp(peer: PeerAddress, timeoutMs: number): Promise<ByteTra
   } finally {
     clearTimeout(timer);
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function absoluteDir(path: string): Promise<string> {

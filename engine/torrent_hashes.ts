@@ -14,6 +14,7 @@ import type { PeerConnection } from "./peer_connection.ts";
 import type { HashMessage } from "./peer_delegate.ts";
 import type { DiskIo } from "./storage/disk_io.ts";
 import { HashRequestBudget, HashServer, LayerFetcher } from "./v2/mod.ts";
+import { hex } from "./bytes.ts";
 
 /** What {@linkcode TorrentHashes} uses of its torrent to fetch piece layers. */
 export interface TorrentHashesOptions {
@@ -205,10 +206,4 @@ export class TorrentHashes {
       // The storage is gone (the torrent closes): nothing left to check.
     });
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }

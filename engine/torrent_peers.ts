@@ -20,6 +20,7 @@ import {
   supportsFast,
   WireDecoder,
 } from "./wire/mod.ts";
+import { sameBytes } from "./bytes.ts";
 
 /** Connection attempts to one address before it is given up. */
 const MAX_FAILURES = 5;
@@ -92,12 +93,6 @@ function hostOf(name: string): string {
 function isLoopback(host: string): boolean {
   const bytes = parseIp(host);
   return bytes !== undefined && addressScope(bytes) === "loopback";
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** One torrent's peers. */
@@ -416,7 +411,7 @@ export class PeerSet {
  * The 20-byte info-hashes a torrent's peers may use in the handshake: the v1 SHA-1 (v1 and hybrid), and for v2
  * and hybrid torrents the SHA-256 of the info dictionary truncated to 20 bytes (BEP 52).
  */
-export function wireInfoHashes(info: TorrentInfo): Uint8Array[] {
+export function wireInfoHashes(info: Pick<TorrentInfo, "infoHash" | "infoHashV2">): Uint8Array[] {
   const hashes = [info.infoHash];
   if (info.infoHashV2 !== undefined) {
     const truncated = info.infoHashV2.subarray(0, 20);

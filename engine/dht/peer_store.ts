@@ -5,6 +5,7 @@
  */
 
 import type { PeerAddress } from "../tracker/types.ts";
+import { hex } from "../bytes.ts";
 
 /** Options for {@link PeerStore}. */
 export interface PeerStoreOptions {
@@ -16,10 +17,6 @@ export interface PeerStoreOptions {
   maxPeersPerHash?: number;
   /** Most info-hashes kept; the least recently announced one is dropped. Default 10,000. */
   maxHashes?: number;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

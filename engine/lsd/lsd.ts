@@ -9,6 +9,7 @@ import { AnnounceSchedule } from "./_announce_schedule.ts";
 import { LsdSocket } from "./_lsd_socket.ts";
 import { SourceLimiter } from "./_source_limiter.ts";
 import { encodeLsdAnnounce, LSD_GROUP, LSD_GROUP6, LSD_PORT, parseLsdAnnounce } from "./lsd_announce.ts";
+import { hex } from "../bytes.ts";
 
 /** Default time between two announces of one torrent, in ms (BEP 14: every 5 minutes). */
 export const LSD_REANNOUNCE_INTERVAL = 5 * 60_000;
@@ -314,5 +315,5 @@ interface GroupSettings {
 
 function randomCookie(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(bytes);
 }

@@ -100,13 +100,6 @@ export function percentEncode(text: string): string {
   return out;
 }
 
-/** Lower-case hex of bytes. */
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += HEX[b >> 4] + HEX[b & 15];
-  return out;
-}
-
 /** Bytes of a hex string of even length (either case), or `undefined` for any other character. */
 export function fromHex(text: string): Uint8Array | undefined {
   if (text.length % 2 !== 0) return undefined;

@@ -16,9 +16,9 @@ import {
   parseSelectOnly,
   percentDecode,
   percentEncode,
-  toHex,
   utf8Length,
 } from "./_magnet_fields.ts";
+import { hex, sameBytes } from "../bytes.ts";
 
 /** Longest magnet link accepted, in UTF-8 bytes (64 KiB). */
 const MAX_MAGNET_BYTES = 64 * 1024;
@@ -125,10 +125,6 @@ function decodeInfoHash(value: string): { v1?: Uint8Array; v2?: Uint8Array } | u
 
 function shorten(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 function keepUrl(text: string, protocols: ReadonlySet<string>, into: string[]): void {
@@ -243,7 +239,7 @@ export function parseMagnet(uri: string): MagnetLink {
   if (v1 === undefined && v2 === undefined) fail("no urn:btih or urn:btmh info-hash");
   // BEP 52: a v2-only torrent is known on the wire by its v2 info-hash truncated to 20 bytes.
   const infoHash = v1 ?? v2!.slice(0, 20);
-  const link: MagnetLink = { infoHash, infoHashHex: toHex(infoHash), trackers, webSeeds, peers };
+  const link: MagnetLink = { infoHash, infoHashHex: hex(infoHash), trackers, webSeeds, peers };
   if (v2 !== undefined) link.infoHashV2 = v2;
   if (v1 === undefined) link.v2Only = true;
   if (name !== undefined) link.name = name;
@@ -286,12 +282,12 @@ export function formatMagnet(
   if (link.v2Only && link.infoHashV2 === undefined) {
     throw new RangeError("Cannot format magnet link: a v2-only link has no infoHashV2");
   }
-  const parts = link.v2Only ? [] : [`xt=${BTIH}${toHex(link.infoHash)}`];
+  const parts = link.v2Only ? [] : [`xt=${BTIH}${hex(link.infoHash)}`];
   if (link.infoHashV2 !== undefined) {
     if (!(link.infoHashV2 instanceof Uint8Array) || link.infoHashV2.length !== 32) {
       throw new RangeError("Cannot format magnet link: infoHashV2 is not 32 bytes");
     }
-    parts.push(`xt=${BTMH}${SHA256_MULTIHASH}${toHex(link.infoHashV2)}`);
+    parts.push(`xt=${BTMH}${SHA256_MULTIHASH}${hex(link.infoHashV2)}`);
   }
   if (link.name !== undefined) {
     if (hasControl(link.name)) {

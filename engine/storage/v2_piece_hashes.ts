@@ -9,6 +9,7 @@ import { pieceLayerRoot } from "../merkle/piece_layer_root.ts";
 import type { StorageSpec } from "./disk_io.ts";
 import type { Hasher } from "./hasher.ts";
 import { pieceRoot } from "./_piece_root.ts";
+import { sameBytes } from "../bytes.ts";
 
 /** What `V2PieceHashes.verify` found. */
 export interface V2Check {
@@ -121,7 +122,7 @@ export class V2PieceHashes {
   setPieceLayer(piecesRoot: Uint8Array, layer: Uint8Array): void {
     const { files, pieceLength } = this.#spec;
     const matching = files.filter((file) =>
-      file.length > pieceLength && sameBytes(file.piecesRoot, piecesRoot)
+      file.length > pieceLength && file.piecesRoot !== undefined && sameBytes(file.piecesRoot, piecesRoot)
     );
     if (matching.length === 0) {
       throw new RangeError("Cannot set piece layer: no file larger than one piece has this pieces root");
@@ -167,7 +168,9 @@ export class V2PieceHashes {
 
   #hasLargeFile(root: Uint8Array): boolean {
     const { files, pieceLength } = this.#spec;
-    return files.some((file) => file.length > pieceLength && sameBytes(file.piecesRoot, root));
+    return files.some((file) =>
+      file.length > pieceLength && file.piecesRoot !== undefined && sameBytes(file.piecesRoot, root)
+    );
   }
 }
 
@@ -175,12 +178,6 @@ function nextPowerOfTwo(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
   return p;
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  if (a === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function fromHex(hex: string): Uint8Array | undefined {

@@ -8,6 +8,7 @@
 import type { BencodeValue } from "../bencode/types.ts";
 import type { PeerAddress } from "./types.ts";
 import { addressScope, formatIp, parseIp } from "./_ip.ts";
+import { sameBytes } from "../bytes.ts";
 
 /**
  * Collects peers from one reply, dropping duplicates, port 0 and unusable addresses (0.0.0.0, ::, multicast,
@@ -58,10 +59,4 @@ export class PeerCollector {
     this.#seen.add(key);
     this.peers.push({ host, port });
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -9,6 +9,7 @@ import { decode } from "../bencode/mod.ts";
 import type { BencodeValue } from "../bencode/types.ts";
 import { TrackerError } from "../errors.ts";
 import { trackerText } from "./_reply_fields.ts";
+import { hex } from "../bytes.ts";
 
 /** One swarm's counts from a scrape (BEP 48 / BEP 15). */
 export interface ScrapeCounts {
@@ -27,14 +28,8 @@ export const MAX_SCRAPE_HASHES = 74;
 /** Deepest nesting a scrape reply may use: dict → files → swarm dict (HOSTILE_INPUTS.md 30). */
 const MAX_REPLY_DEPTH = 8;
 
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
 /** Lowercase hex of bytes: the key of a scrape result. */
-export function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += HEX[b];
-  return out;
-}
+export { hex };
 
 /**
  * Checks the info-hashes of a scrape and drops repeats.

@@ -7,6 +7,7 @@
 
 import { MERKLE_BLOCK_SIZE, MERKLE_HASH_SIZE } from "../merkle/mod.ts";
 import type { TorrentFile, TorrentInfo } from "../metainfo/mod.ts";
+import { hex } from "../bytes.ts";
 
 /** What the v2 helpers read of a torrent. */
 export type V2Torrent = Pick<TorrentInfo, "files" | "pieceLength">;
@@ -51,20 +52,6 @@ export function isPowerOfTwo(n: number): boolean {
   return Number.isSafeInteger(n) && n > 0 && 2 ** log2(n) === n;
 }
 
-/** Lowercase hex of bytes. */
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
-/** Whether two byte arrays hold the same bytes. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * The v2 files of a torrent, in file order.
  *
@@ -88,7 +75,7 @@ export function v2Files(torrent: V2Torrent): V2File[] {
       fileIndex,
       file,
       root,
-      rootHex: toHex(root),
+      rootHex: hex(root),
       leafCount,
       height: log2(leafCount),
       pieceLayer: log2(pieceLength / MERKLE_BLOCK_SIZE),

@@ -7,7 +7,8 @@
 import { MERKLE_BLOCK_SIZE, MERKLE_HASH_SIZE, MerkleTree } from "../merkle/mod.ts";
 import type { TorrentInfo } from "../metainfo/mod.ts";
 import { type HashRequestRef, MAX_HASH_REQUEST_LENGTH } from "../wire/mod.ts";
-import { bytesEqual, isPowerOfTwo, log2, toHex, type V2File, v2Files } from "./_v2_files.ts";
+import { isPowerOfTwo, log2, type V2File, v2Files } from "./_v2_files.ts";
+import { hex, sameBytes } from "../bytes.ts";
 
 /** Why a hash request was rejected (for logs and tests; the wire `hash reject` carries no reason). */
 export type HashRejectReason =
@@ -152,7 +153,7 @@ export class HashServer {
   #check(r: HashRequestRef): V2File | HashRejectReason {
     const { baseLayer, index, length, proofLayers } = r;
     if (!isPowerOfTwo(length) || length < 2 || length > this.#maxLength) return "bad_length";
-    const f = r.piecesRoot.length === MERKLE_HASH_SIZE ? this.#byRoot.get(toHex(r.piecesRoot)) : undefined;
+    const f = r.piecesRoot.length === MERKLE_HASH_SIZE ? this.#byRoot.get(hex(r.piecesRoot)) : undefined;
     if (f === undefined) return "unknown_root";
     if (!Number.isSafeInteger(baseLayer) || baseLayer < 0 || baseLayer >= f.height) return "bad_base_layer";
     if (!Number.isSafeInteger(index) || index < 0 || index % length !== 0) return "bad_index";
@@ -204,7 +205,7 @@ export class HashServer {
     const pieceHeight = log2(perPiece);
     for (let k = 0; k < span / perPiece && first + k < f.pieces; k++) {
       const expected = f.hasLayer ? this.#tree(f).node(f.pieceLayer, first + k) : f.root;
-      if (!bytesEqual(sub.node(pieceHeight, k), expected)) return reject(r, "block_hashes_mismatch");
+      if (!sameBytes(sub.node(pieceHeight, k), expected)) return reject(r, "block_hashes_mismatch");
     }
     const spanHeight = log2(span);
     const low = sub.hashes({

@@ -7,7 +7,8 @@
 import { MERKLE_HASH_SIZE, proofRoot, uncleCount } from "../merkle/mod.ts";
 import type { PeerKey } from "../picker/mod.ts";
 import { type HashRequestRef, MAX_HASH_REQUEST_LENGTH } from "../wire/mod.ts";
-import { bytesEqual, nextPowerOfTwo, toHex, type V2File, v2Files, type V2Torrent } from "./_v2_files.ts";
+import { nextPowerOfTwo, type V2File, v2Files, type V2Torrent } from "./_v2_files.ts";
+import { hex, sameBytes } from "../bytes.ts";
 
 /** Options of {@linkcode LayerFetcher}; times in milliseconds. */
 export interface LayerFetcherOptions {
@@ -224,7 +225,7 @@ export class LayerFetcher {
       };
     }
     const proven = proofRoot(range, message.hashes);
-    if (proven.layer !== state.f.height || proven.index !== 0 || !bytesEqual(proven.hash, state.f.root)) {
+    if (proven.layer !== state.f.height || proven.index !== 0 || !sameBytes(proven.hash, state.f.root)) {
       chunk.refused.set(peer, Infinity);
       return { type: "invalid", reason: "the hashes do not lead to the pieces root" };
     }
@@ -313,7 +314,7 @@ export class LayerFetcher {
   /** The chunk a message names, if it is in flight to `peer` with exactly these fields. */
   #inFlight(peer: PeerKey, m: HashRequestRef): Chunk | undefined {
     if (m.piecesRoot.length !== MERKLE_HASH_SIZE) return undefined;
-    const state = this.#byRoot.get(toHex(m.piecesRoot));
+    const state = this.#byRoot.get(hex(m.piecesRoot));
     if (state === undefined || m.index % MAX_HASH_REQUEST_LENGTH !== 0) return undefined;
     const chunk = state.chunks[m.index / MAX_HASH_REQUEST_LENGTH];
     if (
