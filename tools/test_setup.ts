@@ -5,13 +5,17 @@
  * @module
  */
 
-/** Debian packages the tests use: the peers and tracker they talk to on 127.0.0.1. */
+/**
+ * Debian packages the tests use: the peers and tracker they talk to on 127.0.0.1, and GNU time
+ * (`/usr/bin/time`), which the bench's own tests run to measure wall time and peak RSS.
+ */
 export const TEST_PACKAGES = [
   "python3-libtorrent",
   "transmission-cli",
   "aria2",
   "opentracker",
   "mktorrent",
+  "time",
 ] as const;
 
 async function installed(name: string): Promise<boolean> {
