@@ -141,7 +141,9 @@ export async function runTorrents(options: RunOptions): Promise<number> {
   const alertsDone = (async () => {
     for await (const alert of session.alerts()) {
       reporter.alert(alert);
-      if (alert.type === "select_only_ignored") reporter.message(`warning: ${alert.message}`);
+      if (alert.type === "select_only_ignored" || alert.type === "hybrid_mismatch") {
+        reporter.message(`warning: ${alert.message}`);
+      }
       if (
         alert.type === "torrent_finished" || alert.type === "torrent_error" || alert.type === "state_changed"
       ) {

@@ -75,6 +75,19 @@ export type Alert =
     fileCount: number;
     message: string;
   }
+  | {
+    /**
+     * A hybrid torrent's file passed its v1 (SHA-1) checks but its data does not lead to the file's v2 pieces root:
+     * the torrent's two hash trees describe different data (BEP 52). The file is served to v1 peers only.
+     */
+    type: "hybrid_mismatch";
+    category: "error";
+    time: number;
+    infoHash: string;
+    /** Index in `TorrentInfo.files`. */
+    fileIndex: number;
+    message: string;
+  }
   | { type: "listen_failed"; category: "error"; time: number; message: string }
   | { type: "alerts_dropped"; category: "error"; time: number; count: number };
 

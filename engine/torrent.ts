@@ -101,6 +101,14 @@ export class Torrent implements PeerDelegate {
       reverify: (index) => this.#download.reverify(index),
       ban: (peer, reason) => this.#peers.ban(peer, reason),
       layersFetched: (layers) => this.#data.savePieceLayers(layers),
+      layerMismatch: (fileIndex, message) =>
+        this.#alert({
+          type: "hybrid_mismatch",
+          category: "error",
+          infoHash: this.infoHash,
+          fileIndex,
+          message,
+        }),
     });
     this.#peers = new PeerSet(ctx, this, options.info);
     for (const peer of options.peers ?? []) this.#peers.addCandidate(peer);
@@ -192,6 +200,7 @@ export class Torrent implements PeerDelegate {
     });
     this.#setState(paused ? "paused" : this.#picker.complete ? "seeding" : "downloading");
     if (this.#picker.complete) this.#finishedAt = performance.now();
+    this.#buildLayers();
     clearInterval(this.#tick);
     this.#tick = setInterval(() => this.#onTick(), 1000);
     if (!paused) this.#join();
@@ -408,12 +417,18 @@ export class Torrent implements PeerDelegate {
     this.#finishedAt = performance.now();
     this.#setState("seeding");
     this.#alert({ type: "torrent_finished", category: "status", infoHash: this.infoHash });
+    this.#buildLayers();
     if (!this.complete) return;
     if (!this.#completedSent) { for (const announcer of this.#announcers) announcer.completed(); }
     this.#completedSent = true;
     for (const peer of this.#peers.connected()) {
       if (peer.isSeed) peer.close("both seeds");
     }
+  }
+
+  /** A hybrid from a magnet: the piece layers of its verified files, from the data (BEP 52). */
+  #buildLayers(): void {
+    this.#hashes.buildLayers((piece) => this.#picker.have.has(piece));
   }
 
   #pieceFailed(index: number, blamed: PeerKey[]): void {

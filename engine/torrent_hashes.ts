@@ -15,6 +15,7 @@ import type { HashMessage } from "./peer_delegate.ts";
 import type { DiskIo } from "./storage/disk_io.ts";
 import { HashRequestBudget, HashServer, LayerFetcher } from "./v2/mod.ts";
 import { hex } from "./bytes.ts";
+import { MERKLE_HASH_SIZE } from "./merkle/mod.ts";
 
 /** What {@linkcode TorrentHashes} uses of its torrent to fetch piece layers. */
 export interface TorrentHashesOptions {
@@ -28,7 +29,15 @@ export interface TorrentHashesOptions {
   ban: (peer: PeerConnection, reason: string) => void;
   /** Every missing layer is fetched and stored: to record them (keyed by pieces root in lowercase hex). */
   layersFetched?: (layers: ReadonlyMap<string, Uint8Array>) => void;
+  /**
+   * A hybrid's file whose data passed its SHA-1 checks does not lead to its v2 pieces root (see
+   * {@linkcode TorrentHashes.buildLayers}): the torrent's two hash trees describe different data.
+   */
+  layerMismatch?: (fileIndex: number, message: string) => void;
 }
+
+/** Pieces hashed at once when a layer is computed from the data: enough for every worker, few enough to share. */
+const BUILD_JOBS = 4;
 
 /** Answers the hash requests of a torrent's v2 peers, and fetches the piece layers its metadata lacks. */
 export class TorrentHashes {
@@ -45,6 +54,7 @@ export class TorrentHashes {
   /** Pieces roots (hex) of the files whose layer is fetched. */
   readonly #roots = new Set<string>();
   #info: TorrentInfo | undefined;
+  #building = false;
 
   /**
    * @param info The torrent. With its piece layers, requests are served from them. A v2 or hybrid torrent
@@ -153,6 +163,73 @@ export class TorrentHashes {
     let pending = this.#pending.get(root);
     if (pending === undefined) this.#pending.set(root, pending = new Set());
     pending.add(index);
+  }
+
+  /**
+   * Computes the piece layers a hybrid torrent's metadata lacked from its own data (BEP 52 "Upgrade Path": the
+   * pieces must match both hash formats). Every file whose pieces are all verified (`has`, by their SHA-1) is
+   * hashed again in the disk workers for the v2 root of each piece; a layer that leads to the file's pieces root is
+   * stored, served and recorded like a fetched one. One that does not means the v1 and v2 hashes describe
+   * different data: `layerMismatch` hears of it and the file stays without a layer (v2 peers get `hash reject`).
+   * A hybrid from a magnet usually joins its peers with the v1 info-hash, where no hash messages flow, so this is
+   * how it becomes able to serve v2 peers. A call while another runs, or for a v2-only or complete torrent, does
+   * nothing; an error of the storage (closed, file gone) ends it quietly (the torrent reports that itself).
+   *
+   * @param has Whether a piece (global index) is verified.
+   */
+  async buildLayers(has: (piece: number) => boolean): Promise<void> {
+    const fetcher = this.#fetcher;
+    const info = this.#info;
+    const options = this.#options;
+    if (info?.version !== "hybrid" || fetcher === undefined || options === undefined) return;
+    if (fetcher.complete || this.#building) return;
+    this.#building = true;
+    try {
+      for (const fileIndex of fetcher.missingFiles) {
+        if (fetcher.pieceLayer(fileIndex) !== undefined) continue;
+        const file = info.files[fileIndex];
+        const first = file.offset / info.pieceLength;
+        const count = Math.ceil(file.length / info.pieceLength);
+        let all = true;
+        for (let piece = first; piece < first + count && all; piece++) all = has(piece);
+        if (!all) continue;
+        const layer = await this.#hashLayer(first, count);
+        if (layer === undefined) return;
+        if (fetcher.setLayer(fileIndex, layer)) this.#store(fileIndex);
+        else {
+          options.layerMismatch?.(
+            fileIndex,
+            `File ${fileIndex} passed its SHA-1 checks but does not match its v2 pieces root: ` +
+              "it is served to v1 peers only",
+          );
+        }
+      }
+    } finally {
+      this.#building = false;
+    }
+  }
+
+  /** The v2 roots of pieces `first .. first + count - 1`, hashed from disk; `undefined` when the storage fails. */
+  async #hashLayer(first: number, count: number): Promise<Uint8Array | undefined> {
+    const { diskIo, storageId } = this.#options!;
+    const layer = new Uint8Array(count * MERKLE_HASH_SIZE);
+    let next = 0;
+    const lane = async () => {
+      while (next < count) {
+        const i = next++;
+        const id = storageId();
+        if (id < 0) throw new Error("storage closed");
+        const { root } = await diskIo.hashPiece(id, first + i, { sha1: false, v2: true });
+        if (root === undefined) throw new Error(`piece ${first + i} has no v2 root`);
+        layer.set(root, i * MERKLE_HASH_SIZE);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(BUILD_JOBS, count) }, lane));
+      return layer;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Forgets the pieces waiting for their layer (the torrent starts over with a new check, which hashes them). */

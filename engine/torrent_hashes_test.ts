@@ -194,3 +194,107 @@ Deno.test("TorrentHashes.reset() forgets the pieces waiting for their layer", as
   equal(hashes.layersComplete, true);
   deepEqual(reverified, [], "a piece from before the new check is not checked again");
 });
+
+/**
+ * A hybrid (or v2) torrent as a magnet gives it, whose storage hashes pieces from `roots` (the v2 root of each
+ * piece, as the disk workers compute it from the data).
+ */
+async function magnetHybrid(version: "hybrid" | "v2", roots: (piece: number) => Uint8Array) {
+  const info = await torrentOf(version);
+  const { pieceLayers: _layers, ...bare } = info;
+  const stored: Uint8Array[] = [];
+  const hashed: number[] = [];
+  const mismatches: string[] = [];
+  const recorded: ReadonlyMap<string, Uint8Array>[] = [];
+  const diskIo = {
+    hashPiece: (_id: number, piece: number, want: { sha1: boolean; v2: boolean }) => {
+      equal(want.v2, true);
+      hashed.push(piece);
+      return Promise.resolve({ root: roots(piece) });
+    },
+    setPieceLayer: (_id: number, _root: Uint8Array, layer: Uint8Array) => {
+      stored.push(layer);
+      return Promise.resolve();
+    },
+  } as unknown as DiskIo;
+  const hashes = new TorrentHashes(bare as TorrentInfo, {
+    diskIo,
+    storageId: () => 0,
+    reverify: () => {},
+    ban: () => {},
+    layersFetched: (layers) => recorded.push(layers),
+    layerMismatch: (fileIndex, message) => mismatches.push(`${fileIndex}: ${message}`),
+  });
+  return { info, hashes, stored, hashed, mismatches, recorded };
+}
+
+/** The piece layer of the torrent's one file. */
+function onlyLayer(info: TorrentInfo): Uint8Array {
+  return [...info.pieceLayers!.values()][0];
+}
+
+Deno.test("TorrentHashes.buildLayers() makes a hybrid magnet's piece layer from its verified data (BEP 52)", async () => {
+  let layer: Uint8Array = new Uint8Array(0);
+  const t = await magnetHybrid("hybrid", (piece) => layer.slice(piece * 32, piece * 32 + 32));
+  layer = onlyLayer(t.info);
+  await t.hashes.buildLayers((piece) => piece !== 2);
+  deepEqual(t.hashed, [], "a file with a piece not verified yet is not hashed");
+  equal(t.hashes.layersComplete, false);
+  await t.hashes.buildLayers(() => true);
+  deepEqual(t.hashed, [0, 1, 2, 3]);
+  await settle();
+  deepEqual(t.stored, [layer]);
+  equal(t.hashes.layersComplete, true);
+  equal(t.recorded.length, 1, "the complete layers are recorded");
+  deepEqual([...t.recorded[0].values()], [layer]);
+  deepEqual(t.mismatches, []);
+  // Then it is served to v2 peers like a layer from the metainfo.
+  const asker = v2Peer(9);
+  const root = t.info.files[0].piecesRoot!;
+  t.hashes.received(asker.peer, {
+    type: "hash_request",
+    piecesRoot: root,
+    baseLayer: 1,
+    index: 0,
+    length: 4,
+    proofLayers: 0,
+  });
+  await settle();
+  deepEqual(asker.replies[0]?.hashes, layer);
+  await t.hashes.buildLayers(() => true);
+  equal(t.hashed.length, 4, "nothing is hashed again once complete");
+});
+
+Deno.test("TorrentHashes.buildLayers() reports a hybrid whose v2 hashes do not match its data, and keeps nothing", async () => {
+  let layer: Uint8Array = new Uint8Array(0);
+  const t = await magnetHybrid("hybrid", (piece) => {
+    const root = layer.slice(piece * 32, piece * 32 + 32);
+    if (piece === 1) root[0] ^= 1;
+    return root;
+  });
+  layer = onlyLayer(t.info);
+  await t.hashes.buildLayers(() => true);
+  await settle();
+  equal(t.mismatches.length, 1);
+  match(t.mismatches[0], /^0: File 0 passed its SHA-1 checks but does not match its v2 pieces root/);
+  deepEqual(t.stored, []);
+  equal(t.hashes.layersComplete, false);
+  const asker = v2Peer(9);
+  t.hashes.received(asker.peer, {
+    type: "hash_request",
+    piecesRoot: t.info.files[0].piecesRoot!,
+    baseLayer: 1,
+    index: 0,
+    length: 4,
+    proofLayers: 0,
+  });
+  await settle();
+  equal(asker.replies[0]?.type, "hash_reject", "v2 peers are refused the layer");
+});
+
+Deno.test("TorrentHashes.buildLayers() leaves a v2-only torrent to its peers: its pieces are not verified otherwise", async () => {
+  const t = await magnetHybrid("v2", () => new Uint8Array(32));
+  await t.hashes.buildLayers(() => true);
+  deepEqual(t.hashed, []);
+  equal(t.hashes.layersComplete, false);
+});

@@ -2,7 +2,10 @@
  * v2-only and hybrid magnet links (BEP 9 `urn:btmh`, BEP 52) against libtorrent 2.0 on 127.0.0.1: `ccbt magnet`
  * given only the v2 info-hash (or both hashes) and an `x.pe` address of a libtorrent seeder fetches the metadata
  * (checked by SHA-256), the piece layers (hash requests) and the data; a libtorrent leecher given only a v2 magnet
- * downloads from a ccbt seeder, which answers its hash requests.
+ * downloads from a ccbt seeder, which answers its hash requests; and a hybrid ccbt fetched from a libtorrent
+ * seeder's magnet serves a libtorrent v2-only leecher once that seeder is gone (libtorrent upgrades the hybrid's
+ * v1 connection to v2 and hands over the layers; a v1-only seeder would not, which tests/magnet_v2_swarm_test.ts
+ * covers: there the layers are computed from the data).
  */
 
 import { equal, ok } from "node:assert/strict";
@@ -76,6 +79,52 @@ Deno.test("a libtorrent leecher given only a v2 magnet downloads from a ccbt see
     });
     ok(leech.finished, leech.output);
     await assertSameTree(join(data, "set"), join(out, "set"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a hybrid ccbt fetched from a libtorrent seeder's magnet is served on to a libtorrent v2-only leecher", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccbt_magnet_lt_hybrid_relay_" });
+  try {
+    const data = join(dir, "seed");
+    await makePayload(join(data, "set"), { files: FILES }, 65);
+    const torrentPath = join(dir, "set.torrent");
+    await libtorrentCreate(join(data, "set"), torrentPath, { kind: "hybrid", pieceLength: 16384 });
+    const info = parseTorrent(await Deno.readFile(torrentPath));
+    const relayDir = join(dir, "relay");
+    await using relay = new Session({ listenHost: "127.0.0.1", stateDir: join(dir, "state") });
+    {
+      await using seeder = await startLibtorrentSeeder({ torrentPath, dataDir: data });
+      const magnet = formatMagnet({
+        infoHash: info.infoHash,
+        infoHashV2: info.infoHashV2,
+        v2Only: false,
+        name: undefined,
+        trackers: [],
+        peers: [{ host: "127.0.0.1", port: seeder.port }],
+      });
+      const handle = await relay.addMagnet({ magnet, savePath: relayDir, timeoutMs: 30_000 });
+      for (let waited = 0; handle.status().state !== "seeding"; waited += 50) {
+        if (waited > 30_000) throw new Error(`The relay is ${handle.status().state} after 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    // The libtorrent seeder is gone: the v2-only leecher can verify pieces only with layers from ccbt.
+    const leech = await runLibtorrentLeecher({
+      magnet: formatMagnet({
+        infoHash: info.infoHash,
+        infoHashV2: info.infoHashV2,
+        v2Only: true,
+        name: "set",
+        trackers: [],
+      }),
+      saveDir: join(dir, "out"),
+      peers: [`127.0.0.1:${relay.listenPort}`],
+      timeoutMs: 60_000,
+    });
+    ok(leech.finished, leech.output);
+    await assertSameTree(join(data, "set"), join(dir, "out", "set"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

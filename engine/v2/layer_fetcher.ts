@@ -4,7 +4,7 @@
  * @module
  */
 
-import { MERKLE_HASH_SIZE, proofRoot, uncleCount } from "../merkle/mod.ts";
+import { MERKLE_HASH_SIZE, pieceLayerRoot, proofRoot, uncleCount } from "../merkle/mod.ts";
 import type { PeerKey } from "../picker/mod.ts";
 import { type HashRequestRef, MAX_HASH_REQUEST_LENGTH } from "../wire/mod.ts";
 import { nextPowerOfTwo, type V2File, v2Files, type V2Torrent } from "./_v2_files.ts";
@@ -112,6 +112,7 @@ export class LayerFetcher {
   #timeout: number;
   #maxOutstanding: number;
   #retryAfter: number;
+  #pieceLength: number;
 
   /**
    * Plans the requests for every file larger than one piece (each distinct pieces root once).
@@ -132,6 +133,7 @@ export class LayerFetcher {
     this.#timeout = timeout;
     this.#maxOutstanding = maxOutstandingPerPeer;
     this.#retryAfter = retryAfter;
+    this.#pieceLength = torrent.pieceLength;
     for (const f of v2Files(torrent)) {
       if (!f.hasLayer) continue;
       const known = this.#byRoot.get(f.rootHex);
@@ -274,6 +276,37 @@ export class LayerFetcher {
       }
     }
     return out;
+  }
+
+  /**
+   * Takes a file's whole piece layer from elsewhere than a peer: computed from the file's data, verified by
+   * another hash (a hybrid's SHA-1 pieces, BEP 52 "Upgrade Path"). It is kept only when it leads to the file's
+   * pieces root; the file is then complete, and an answer still in flight for it counts as `unexpected`.
+   *
+   * @param fileIndex Index in `TorrentInfo.files` of a file with a piece layer (larger than one piece).
+   * @param layer Its piece hashes, 32 bytes each, `ceil(length / piece length)` of them (copied).
+   * @returns `true` when the layer leads to the pieces root (or the file's layer is complete already), `false`
+   *   when it does not (wrong size, or other hashes): nothing is kept.
+   * @throws {RangeError} When the file has no piece layer to fetch.
+   */
+  setLayer(fileIndex: number, layer: Uint8Array): boolean {
+    const state = this.#byFileIndex.get(fileIndex);
+    if (state === undefined) {
+      throw new RangeError(`Cannot set the piece layer of file ${fileIndex}: it has none to fetch`);
+    }
+    if (state.remaining === 0) return true;
+    if (layer.length !== state.f.pieces * MERKLE_HASH_SIZE) return false;
+    if (!sameBytes(pieceLayerRoot(layer, this.#pieceLength), state.f.root)) return false;
+    state.layer.set(layer);
+    for (const chunk of state.chunks) {
+      if (chunk.done) continue;
+      if (chunk.asked !== undefined) this.#settle(chunk);
+      chunk.done = true;
+      this.#remaining--;
+    }
+    state.remaining = 0;
+    this.#layers.set(state.f.rootHex, state.layer);
+    return true;
   }
 
   /** Forgets a disconnected peer's requests in flight; their chunks go to other peers. */

@@ -222,3 +222,37 @@ Deno.test("LayerFetcher gets exactly the piece layers of created v2 and hybrid t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("LayerFetcher.setLayer() keeps a whole layer only when it leads to the pieces root", () => {
+  const t = torrent();
+  const fetcher = new LayerFetcher({ files: t.files, pieceLength: PIECE });
+  // Indices in t.files of the contents (padding files sit between them).
+  const at = t.files.flatMap((f, i) => f.padding ? [] : [i]);
+  // File 1 (5 pieces) shares its root with file 3; file 2 has three chunks, one of them in flight.
+  const fiveLayer = t.pieceLayers.get(hex(t.files[at[1]].piecesRoot!))!;
+  const wrong = fiveLayer.slice();
+  wrong[31] ^= 1;
+  assert.equal(fetcher.setLayer(at[1], wrong), false, "other hashes");
+  assert.equal(fetcher.setLayer(at[1], fiveLayer.subarray(32)), false, "one hash short");
+  assert.deepEqual(fetcher.missingFiles.includes(at[1]), true, "nothing kept");
+  assert.equal(fetcher.setLayer(at[1], fiveLayer), true);
+  assert.deepEqual(fetcher.pieceLayer(at[1]), fiveLayer);
+  assert.deepEqual(fetcher.pieceLayer(at[3]), fiveLayer, "the file with the same root is complete too");
+  assert.equal(fetcher.setLayer(at[3], wrong), true, "a complete layer stays as it is");
+  assert.deepEqual(fetcher.pieceLayer(at[3]), fiveLayer);
+
+  const bigRoot = hex(t.files[at[2]].piecesRoot!);
+  let asked = fetcher.nextRequest(7, 0)!;
+  while (hex(asked.piecesRoot) !== bigRoot) asked = fetcher.nextRequest(7, 0)!;
+  assert.equal(fetcher.setLayer(at[2], t.pieceLayers.get(bigRoot)!), true);
+  assert.equal(fetcher.outstanding(7) < 4, true, "its request in flight no longer counts");
+  assert.equal(fetcher.onHashes(7, { ...asked, hashes: new Uint8Array(0) }).type, "unexpected");
+  assert.equal(fetcher.setLayer(at[5], t.pieceLayers.get(hex(t.files[at[5]].piecesRoot!))!), true);
+  assert.equal(fetcher.complete, true);
+  assert.equal(fetcher.pieceLayers().size, 3);
+  assert.throws(
+    () => fetcher.setLayer(at[0], new Uint8Array(32)),
+    RangeError,
+    "a one-piece file has no layer",
+  );
+});
