@@ -55,6 +55,10 @@ export class TorrentHashes {
   readonly #roots = new Set<string>();
   #info: TorrentInfo | undefined;
   #building = false;
+  #buildAgain = false;
+  #buildHas: (piece: number) => boolean = () => false;
+  /** Files of a hybrid whose data does not lead to their v2 pieces root: not hashed again. */
+  readonly #mismatched = new Set<number>();
 
   /**
    * @param info The torrent. With its piece layers, requests are served from them. A v2 or hybrid torrent
@@ -172,8 +176,9 @@ export class TorrentHashes {
    * stored, served and recorded like a fetched one. One that does not means the v1 and v2 hashes describe
    * different data: `layerMismatch` hears of it and the file stays without a layer (v2 peers get `hash reject`).
    * A hybrid from a magnet usually joins its peers with the v1 info-hash, where no hash messages flow, so this is
-   * how it becomes able to serve v2 peers. A call while another runs, or for a v2-only or complete torrent, does
-   * nothing; an error of the storage (closed, file gone) ends it quietly (the torrent reports that itself).
+   * how it becomes able to serve v2 peers. A file found inconsistent is not hashed again. A call while a pass runs
+   * makes it take another pass (with this `has`) when done; a call for a v2-only torrent, or one with every layer,
+   * does nothing; an error of the storage (closed, file gone) ends it quietly (the torrent reports that itself).
    *
    * @param has Whether a piece (global index) is verified.
    */
@@ -181,29 +186,42 @@ export class TorrentHashes {
     const fetcher = this.#fetcher;
     const info = this.#info;
     const options = this.#options;
-    if (info?.version !== "hybrid" || fetcher === undefined || options === undefined) return;
-    if (fetcher.complete || this.#building) return;
+    if (info?.version !== "hybrid" || fetcher === undefined || options === undefined || fetcher.complete) {
+      return;
+    }
+    this.#buildHas = has;
+    if (this.#building) {
+      // Files verified meanwhile are looked at once the running pass ends.
+      this.#buildAgain = true;
+      return;
+    }
     this.#building = true;
     try {
-      for (const fileIndex of fetcher.missingFiles) {
-        if (fetcher.pieceLayer(fileIndex) !== undefined) continue;
-        const file = info.files[fileIndex];
-        const first = file.offset / info.pieceLength;
-        const count = Math.ceil(file.length / info.pieceLength);
-        let all = true;
-        for (let piece = first; piece < first + count && all; piece++) all = has(piece);
-        if (!all) continue;
-        const layer = await this.#hashLayer(first, count);
-        if (layer === undefined) return;
-        if (fetcher.setLayer(fileIndex, layer)) this.#store(fileIndex);
-        else {
+      do {
+        this.#buildAgain = false;
+        const has = this.#buildHas;
+        for (const fileIndex of fetcher.missingFiles) {
+          if (fetcher.pieceLayer(fileIndex) !== undefined || this.#mismatched.has(fileIndex)) continue;
+          const file = info.files[fileIndex];
+          const first = file.offset / info.pieceLength;
+          const count = Math.ceil(file.length / info.pieceLength);
+          let all = true;
+          for (let piece = first; piece < first + count && all; piece++) all = has(piece);
+          if (!all) continue;
+          const layer = await this.#hashLayer(first, count);
+          if (layer === undefined) return;
+          if (fetcher.setLayer(fileIndex, layer)) {
+            this.#store(fileIndex);
+            continue;
+          }
+          this.#mismatched.add(fileIndex);
           options.layerMismatch?.(
             fileIndex,
             `File ${fileIndex} passed its SHA-1 checks but does not match its v2 pieces root: ` +
               "it is served to v1 peers only",
           );
         }
-      }
+      } while (this.#buildAgain);
     } finally {
       this.#building = false;
     }

@@ -275,6 +275,8 @@ Deno.test("TorrentHashes.buildLayers() reports a hybrid whose v2 hashes do not m
   layer = onlyLayer(t.info);
   await t.hashes.buildLayers(() => true);
   await settle();
+  await t.hashes.buildLayers(() => true);
+  equal(t.hashed.length, 4, "a file found inconsistent is not hashed again");
   equal(t.mismatches.length, 1);
   match(t.mismatches[0], /^0: File 0 passed its SHA-1 checks but does not match its v2 pieces root/);
   deepEqual(t.stored, []);
@@ -290,6 +292,59 @@ Deno.test("TorrentHashes.buildLayers() reports a hybrid whose v2 hashes do not m
   });
   await settle();
   equal(asker.replies[0]?.type, "hash_reject", "v2 peers are refused the layer");
+});
+
+Deno.test("TorrentHashes.buildLayers() called during a pass looks again once it ends", async () => {
+  // Two files of 4 pieces each (32 KiB pieces); the second is verified while the first is being hashed.
+  const dir = await Deno.makeTempDir();
+  let info: TorrentInfo;
+  try {
+    await Deno.mkdir(join(dir, "set"));
+    await Deno.writeFile(join(dir, "set", "a.bin"), new Uint8Array(100_000).map((_, i) => i % 251));
+    await Deno.writeFile(join(dir, "set", "b.bin"), new Uint8Array(110_000).map((_, i) => i % 241));
+    info = (await createTorrent(join(dir, "set"), { pieceLength: 32768, version: "hybrid" })).info;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  const roots = new Map<number, Uint8Array>();
+  for (const file of info.files) {
+    if (file.padding) continue;
+    const layer = info.pieceLayers!.get(
+      [...file.piecesRoot!].map((b) => b.toString(16).padStart(2, "0")).join(""),
+    )!;
+    const first = file.offset / info.pieceLength;
+    for (let i = 0; i < layer.length / 32; i++) roots.set(first + i, layer.slice(i * 32, i * 32 + 32));
+  }
+  const { pieceLayers: _layers, ...bare } = info;
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => open = resolve);
+  const stored: Uint8Array[] = [];
+  const diskIo = {
+    hashPiece: async (_id: number, piece: number) => {
+      await gate;
+      return { root: roots.get(piece) };
+    },
+    setPieceLayer: (_id: number, _root: Uint8Array, layer: Uint8Array) => {
+      stored.push(layer);
+      return Promise.resolve();
+    },
+  } as unknown as DiskIo;
+  const hashes = new TorrentHashes(bare as TorrentInfo, {
+    diskIo,
+    storageId: () => 0,
+    reverify: () => {},
+    ban: () => {},
+  });
+  const second = info.files.findIndex((f) => f.path.at(-1) === "b.bin");
+  const secondFirst = info.files[second].offset / info.pieceLength;
+  const pass = hashes.buildLayers((piece) => piece < secondFirst);
+  await hashes.buildLayers(() => true);
+  equal(stored.length, 0, "the first pass is still hashing: the second call only asks for another pass");
+  open();
+  await pass;
+  await settle();
+  equal(stored.length, 2, "both files' layers, the second from the pass after");
+  equal(hashes.layersComplete, true);
 });
 
 Deno.test("TorrentHashes.buildLayers() leaves a v2-only torrent to its peers: its pieces are not verified otherwise", async () => {
