@@ -196,21 +196,20 @@ Deno.test("TorrentHashes.reset() forgets the pieces waiting for their layer", as
 });
 
 /**
- * A hybrid (or v2) torrent as a magnet gives it, whose storage hashes pieces from `roots` (the v2 root of each
- * piece, as the disk workers compute it from the data).
+ * `info` as a magnet gives it (no piece layers), in a TorrentHashes whose storage hashes each piece to `root(piece)`
+ * (the v2 root of its data, as the disk workers compute it).
  */
-async function magnetHybrid(version: "hybrid" | "v2", roots: (piece: number) => Uint8Array) {
-  const info = await torrentOf(version);
+function layerBuilder(info: TorrentInfo, root: (piece: number) => Promise<Uint8Array | undefined>) {
   const { pieceLayers: _layers, ...bare } = info;
   const stored: Uint8Array[] = [];
   const hashed: number[] = [];
   const mismatches: string[] = [];
   const recorded: ReadonlyMap<string, Uint8Array>[] = [];
   const diskIo = {
-    hashPiece: (_id: number, piece: number, want: { sha1: boolean; v2: boolean }) => {
+    hashPiece: async (_id: number, piece: number, want: { sha1: boolean; v2: boolean }) => {
       equal(want.v2, true);
       hashed.push(piece);
-      return Promise.resolve({ root: roots(piece) });
+      return { root: await root(piece) };
     },
     setPieceLayer: (_id: number, _root: Uint8Array, layer: Uint8Array) => {
       stored.push(layer);
@@ -226,6 +225,11 @@ async function magnetHybrid(version: "hybrid" | "v2", roots: (piece: number) => 
     layerMismatch: (fileIndex, message) => mismatches.push(`${fileIndex}: ${message}`),
   });
   return { info, hashes, stored, hashed, mismatches, recorded };
+}
+
+/** A one-file hybrid (or v2) torrent from a magnet whose pieces hash to `roots(piece)`. */
+async function magnetHybrid(version: "hybrid" | "v2", roots: (piece: number) => Uint8Array) {
+  return layerBuilder(await torrentOf(version), (piece) => Promise.resolve(roots(piece)));
 }
 
 /** The piece layer of the torrent's one file. */
@@ -315,25 +319,11 @@ Deno.test("TorrentHashes.buildLayers() called during a pass looks again once it 
     const first = file.offset / info.pieceLength;
     for (let i = 0; i < layer.length / 32; i++) roots.set(first + i, layer.slice(i * 32, i * 32 + 32));
   }
-  const { pieceLayers: _layers, ...bare } = info;
   let open!: () => void;
   const gate = new Promise<void>((resolve) => open = resolve);
-  const stored: Uint8Array[] = [];
-  const diskIo = {
-    hashPiece: async (_id: number, piece: number) => {
-      await gate;
-      return { root: roots.get(piece) };
-    },
-    setPieceLayer: (_id: number, _root: Uint8Array, layer: Uint8Array) => {
-      stored.push(layer);
-      return Promise.resolve();
-    },
-  } as unknown as DiskIo;
-  const hashes = new TorrentHashes(bare as TorrentInfo, {
-    diskIo,
-    storageId: () => 0,
-    reverify: () => {},
-    ban: () => {},
+  const { hashes, stored } = layerBuilder(info, async (piece) => {
+    await gate;
+    return roots.get(piece);
   });
   const second = info.files.findIndex((f) => f.path.at(-1) === "b.bin");
   const secondFirst = info.files[second].offset / info.pieceLength;

@@ -276,6 +276,11 @@ function copyMessage(message: WireMessage): WireMessage {
       return { ...message, block: message.block.slice() };
     case "extended":
       return { ...message, payload: message.payload.slice() };
+    case "hash_request":
+    case "hash_reject":
+      return { ...message, piecesRoot: message.piecesRoot.slice() };
+    case "hashes":
+      return { ...message, piecesRoot: message.piecesRoot.slice(), hashes: message.hashes.slice() };
     default:
       return message;
   }
