@@ -33,6 +33,11 @@ export const PEER_TIMEOUT_SECONDS = 120;
 export const REQUEST_TIMEOUT_SECONDS = 60;
 /** Seconds between keep-alives we send when otherwise idle (BEP 3: about two minutes). */
 export const KEEP_ALIVE_SECONDS = 90;
+/**
+ * Most milliseconds a `have` waits to go out with the next message: while downloading fast, a piece completes every
+ * millisecond or so, and a write of its own for each `have` would cost a system call per piece per peer.
+ */
+export const HAVE_DELAY_MS = 50;
 
 /** One connection to a peer, after the handshake (BEP 3). */
 export class PeerConnection {
@@ -83,6 +88,7 @@ export class PeerConnection {
   #writer = new MessageWriter(4096);
   #flushing = false;
   #flushScheduled = false;
+  #lazyFlush: ReturnType<typeof setTimeout> | undefined;
   #lastSent = performance.now();
   #closed = false;
   #sawBitfield = false;
@@ -355,11 +361,14 @@ export class PeerConnection {
     this.#scheduleFlush();
   }
 
-  /** Sends `have` (BEP 3). */
+  /** Sends `have` (BEP 3), with the next message or at most {@linkcode HAVE_DELAY_MS} later. */
   sendHave(index: number): void {
     if (this.#closed) return;
     this.#writer.have(index);
-    this.#scheduleFlush();
+    this.#lazyFlush ??= setTimeout(() => {
+      this.#lazyFlush = undefined;
+      this.#scheduleFlush();
+    }, HAVE_DELAY_MS);
   }
 
   /** Sends `request` (BEP 3). */
@@ -422,6 +431,7 @@ export class PeerConnection {
   close(reason: string, error?: unknown): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#lazyFlush);
     this.#uploads.clear();
     try {
       this.#transport.close();

@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { type ByteTransport, PeerConnection, type PeerDelegate } from "./peer_connection.ts";
+import { type ByteTransport, HAVE_DELAY_MS, PeerConnection, type PeerDelegate } from "./peer_connection.ts";
 import { Bitfield } from "./picker/bitfield.ts";
 import { encodeMessage, WireDecoder, type WireMessage } from "./wire/mod.ts";
 
@@ -200,4 +200,25 @@ Deno.test("PeerConnection hands hash messages of a v2 connection to its delegate
   deepEqual(closed, []);
   peer.close("test over");
   await done;
+});
+
+Deno.test("PeerConnection sends a have with the next message, or on its own within HAVE_DELAY_MS", async () => {
+  const { transport, peer, done } = setup(8);
+  peer.sendHave(1);
+  peer.sendHave(2);
+  await tick();
+  equal(transport.written.length, 0, "haves wait for company");
+  peer.sendRequest(3, 0, 16384);
+  await tick();
+  equal(transport.written.length, 1, "one write carries both haves and the request");
+  deepEqual(sent(transport).map((m) => m.type), ["have", "have", "request"]);
+  peer.sendHave(4);
+  await new Promise((resolve) => setTimeout(resolve, HAVE_DELAY_MS + 20));
+  equal(transport.written.length, 2, "alone, a have goes out after the delay");
+  deepEqual(sent(transport).at(-1), { type: "have", index: 4 });
+  peer.sendHave(5);
+  peer.close("test over");
+  await done;
+  await new Promise((resolve) => setTimeout(resolve, HAVE_DELAY_MS + 20));
+  equal(transport.written.length, 2, "nothing is written after close");
 });

@@ -50,6 +50,14 @@ export class PieceBuffers {
     return true;
   }
 
+  /** How many more buffers of `size` bytes the budget allows now (pieces waiting for the disk count). */
+  available(size: number): number {
+    return Math.max(
+      0,
+      Math.floor((Math.max(this.#budget.limit, MIN_PIECES_IN_FLIGHT * size) - this.#budget.used) / size),
+    );
+  }
+
   /** Removes piece `index`'s buffer to hand it to the disk; its bytes stay counted until `written()`. */
   take(index: number): Uint8Array | undefined {
     const buffer = this.#buffers.get(index);

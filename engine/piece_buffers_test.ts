@@ -19,6 +19,23 @@ Deno.test("PieceBuffers.allocate() keeps to the budget, but always allows four p
   equal(large.allocate(4, 4 * 1024 * 1024), true, "a finished write makes room");
 });
 
+Deno.test("PieceBuffers.available() counts the buffers the budget still allows", () => {
+  const budget = { used: 0, limit: 64 * 1024 };
+  const buffers = new PieceBuffers(budget, 16384);
+  equal(buffers.available(16384), 4);
+  buffers.allocate(0, 16384);
+  buffers.allocate(1, 16384);
+  equal(buffers.available(16384), 2);
+  buffers.allocate(2, 16384);
+  buffers.allocate(3, 16384);
+  equal(buffers.available(16384), 0);
+  buffers.take(3);
+  equal(buffers.available(16384), 0, "a piece at the disk still counts");
+  buffers.written(16384);
+  equal(buffers.available(16384), 1);
+  equal(new PieceBuffers({ used: 0, limit: 1024 }, 1 << 20).available(1 << 20), 4, "four pieces of any size");
+});
+
 Deno.test("PieceBuffers.written() keeps at most 4 MiB of spare buffers for reuse", () => {
   const budget = { used: 0, limit: 1 << 30 };
   const buffers = new PieceBuffers(budget, 1024 * 1024);

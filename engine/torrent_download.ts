@@ -102,16 +102,24 @@ export class TorrentDownload {
     // Top the queue up once a quarter of it is free, not after every block: one write carries many requests.
     if (outstanding >= target || (outstanding > 0 && target - outstanding < Math.max(1, target >> 2))) return;
     const has = peer.isSeed ? "all" : peer.bitfield;
+    // Start only the pieces the buffer budget can hold now: picking more would only give them back.
+    const fresh = this.#buffers.available(this.#picker.pieceLength);
     const blocks = [];
     if (peer.suggested.size > 0) {
       for (const index of peer.suggested) if (!this.#picker.needs(index)) peer.suggested.delete(index);
       const allowed = peer.peerChoking ? intersect(peer.suggested, peer.allowedFast) : peer.suggested;
-      blocks.push(...this.#picker.pickBlocks(peer.key, has, target - outstanding, allowed));
+      blocks.push(...this.#picker.pickBlocks(peer.key, has, target - outstanding, allowed, fresh));
     }
     const more = target - outstanding - blocks.length;
     if (more > 0) {
       blocks.push(
-        ...this.#picker.pickBlocks(peer.key, has, more, peer.peerChoking ? peer.allowedFast : undefined),
+        ...this.#picker.pickBlocks(
+          peer.key,
+          has,
+          more,
+          peer.peerChoking ? peer.allowedFast : undefined,
+          fresh - new Set(blocks.map((b) => b.index)).size,
+        ),
       );
     }
     if (blocks.length > 0 && outstanding === 0) peer.lastBlock = now;

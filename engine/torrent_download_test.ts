@@ -35,7 +35,7 @@ function fakeDisk(ok: (piece: number) => boolean): DiskIo {
   } as unknown as DiskIo;
 }
 
-function pipeline(disk: DiskIo, log: string[] = []) {
+function pipeline(disk: DiskIo, log: string[] = [], budget = { used: 0, limit: 1 << 30 }) {
   const events: DownloadEvents = {
     verified: (index) => log.push(`verified ${index}`),
     failed: (index, blamed) => log.push(`failed ${index} blamed ${blamed.join(",")}`),
@@ -45,7 +45,7 @@ function pipeline(disk: DiskIo, log: string[] = []) {
     cancel: () => {},
   };
   const geometry = { pieceCount: 8, pieceLength: PIECE, totalLength: 8 * PIECE };
-  return new TorrentDownload(geometry, { used: 0, limit: 1 << 30 }, disk, () => 0, events);
+  return new TorrentDownload(geometry, budget, disk, () => 0, events);
 }
 
 Deno.test("TorrentDownload.fill() requests a suggested piece first (BEP 6 suggest)", () => {
@@ -70,6 +70,30 @@ Deno.test("TorrentDownload.fill() while choked requests only allowed fast pieces
   const { peer, requests } = fakePeer({ choking: true, allowedFast: [2, 5], suggested: [5, 7] });
   download.fill(peer);
   deepEqual(requests, ["5:0", "5:16384", "2:0", "2:16384"]);
+});
+
+Deno.test("TorrentDownload.fill() starts only the pieces the buffer budget holds, and no more once it is full", () => {
+  // Room for 5 pieces of 32 KiB; 3 are taken by other torrents: two new pieces, not a queue's worth.
+  const budget = { used: 3 * PIECE, limit: 5 * PIECE };
+  const download = pipeline(fakeDisk(() => true), [], budget);
+  let picked = 0;
+  const pick = download.picker.pickBlocks.bind(download.picker);
+  download.picker.pickBlocks = (...args) => {
+    const blocks = pick(...args);
+    picked += blocks.length;
+    return blocks;
+  };
+  const { peer, requests } = fakePeer();
+  // A fast peer: a queue of all 16 blocks is wanted.
+  peer.download.add(100 * 1024 * 1024, performance.now());
+  download.fill(peer);
+  equal(requests.length, 4, requests.join(" "));
+  equal(new Set(requests.map((r) => r.split(":")[0])).size, 2);
+  equal(picked, 4, "nothing picked only to be given back");
+  equal(download.picker.partialCount, 2);
+  budget.used = 5 * PIECE;
+  download.fill(peer);
+  equal(requests.length, 4, "a full budget starts nothing");
 });
 
 Deno.test("TorrentDownload.blockReceived() writes a complete piece and reports it verified or failed", async () => {

@@ -319,6 +319,7 @@ export class PiecePicker {
    * @param peerHas The peer's bitfield, or `"all"` for a seed.
    * @param max Most blocks to return.
    * @param allowedFast When the peer chokes us: its BEP 6 allowed fast set; only these pieces are picked.
+   * @param maxNewPieces Most pieces not yet in progress to start (each needs a piece buffer); default no limit.
    * @returns Requests in the order to send them.
    * @throws {RangeError} When `peer` is not an integer in `0..2147483647` or the bitfield size is wrong.
    */
@@ -327,6 +328,7 @@ export class PiecePicker {
     peerHas: Bitfield | "all",
     max: number,
     allowedFast?: ReadonlySet<number>,
+    maxNewPieces: number = Infinity,
   ): BlockRequest[] {
     checkPeerKey(peer);
     if (peerHas !== "all") this.#checkBitfield(peerHas);
@@ -342,10 +344,11 @@ export class PiecePicker {
         if (out.length >= max) return out;
       }
     }
-    if (this.#rarity.size > 0) {
+    if (this.#rarity.size > 0 && maxNewPieces > 0) {
       const blockCount = (i: number) => this.#geometry.blockCount(i);
+      let started = 0;
       for (const index of this.#rarity.select(peerHas, max - out.length, blockCount, allowedFast)) {
-        if (out.length >= max) break;
+        if (out.length >= max || started++ >= maxNewPieces) break;
         this.#requestMissing(this.#start(index), peer, out, max);
       }
     }

@@ -447,3 +447,22 @@ Deno.test("PiecePicker handles 2,097,152 pieces with state only for pieces in pr
   // Per-piece typed arrays are ~13 bytes × 2M ≈ 27 MB; per-block objects for 33M blocks would be gigabytes.
   assert.ok(grown < 128 * 1024 * 1024, `grew ${grown} bytes`);
 });
+
+Deno.test("PiecePicker.pickBlocks() starts at most maxNewPieces pieces, after finishing those in progress", () => {
+  // Four pieces of two blocks.
+  const picker = new PiecePicker({
+    pieceCount: 4,
+    pieceLength: 32 * KIB,
+    totalLength: 128 * KIB,
+    random: seededRandom(3),
+  });
+  const first = picker.pickBlocks(1, "all", 1);
+  assert.equal(first.length, 1);
+  const none = picker.pickBlocks(2, "all", 8, undefined, 0);
+  assert.deepEqual(none.map((b) => b.index), [first[0].index], "only the piece in progress");
+  const one = picker.pickBlocks(3, "all", 8, undefined, 1);
+  assert.equal(one.length, 2, "one new piece of two blocks");
+  assert.equal(new Set(one.map((b) => b.index)).size, 1);
+  const rest = picker.pickBlocks(4, "all", 4);
+  assert.equal(new Set(rest.map((b) => b.index)).size, 2, "without a limit, both pieces left are started");
+});
