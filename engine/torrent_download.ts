@@ -11,6 +11,7 @@ import { type PeerKey, PiecePicker, requestQueueSize } from "./picker/mod.ts";
 import { PieceBuffers } from "./piece_buffers.ts";
 import type { Budget } from "./torrent_context.ts";
 import type { DiskIo } from "./storage/disk_io.ts";
+import { MetainfoError } from "./errors.ts";
 
 /** Standard block size (BEP 3: 16 KiB), for the request queue size. */
 const BLOCK_SIZE = 16384;
@@ -197,6 +198,15 @@ export class TorrentDownload {
         } else if (result.verdict === "unknown") {
           // Written, but only the file's piece layer can tell whether it is right: neither had nor failed yet.
           this.#events.unverified(index);
+        } else if (result.inconsistent) {
+          // BEP 52: a hybrid whose v1 and v2 hashes disagree. The torrent is broken, not the peers: stop it.
+          this.#picker.pieceFailed(index);
+          this.#events.error(
+            new MetainfoError(
+              `Cannot verify piece ${index}: it matches one of the hybrid torrent's two hashes and not the other, ` +
+                "so its v1 and v2 hashes describe different data (BEP 52)",
+            ),
+          );
         } else {
           this.wasted += size;
           this.#events.failed(index, this.#picker.pieceFailed(index));

@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { PeerConnection } from "./peer_connection.ts";
 import { Bitfield } from "./picker/bitfield.ts";
 import { RateMeter } from "./rate_meter.ts";
@@ -94,6 +94,25 @@ Deno.test("TorrentDownload.fill() starts only the pieces the buffer budget holds
   budget.used = 5 * PIECE;
   download.fill(peer);
   equal(requests.length, 4, "a full budget starts nothing");
+});
+
+Deno.test("TorrentDownload: a hybrid piece matching only one of its hashes is the torrent's error, not its senders'", async () => {
+  const log: string[] = [];
+  const disk = {
+    hashAndWrite: (_id: number, _piece: number, buffer: ArrayBuffer): Promise<WriteResult> =>
+      Promise.resolve({ ok: false, verdict: "failed", inconsistent: true, buffer }),
+  } as unknown as DiskIo;
+  const download = pipeline(disk, log);
+  const { peer } = fakePeer({ suggested: [0] });
+  download.fill(peer);
+  for (const begin of [0, 16384]) download.blockReceived(peer, 0, begin, new Uint8Array(16384));
+  await download.settle();
+  equal(log.length, 1, log.join("; "));
+  match(
+    log[0],
+    /^error MetainfoError: Cannot verify piece 0: it matches one of the hybrid torrent's two hashes/,
+  );
+  equal(download.picker.have.has(0), false);
 });
 
 Deno.test("TorrentDownload.blockReceived() writes a complete piece and reports it verified or failed", async () => {

@@ -64,8 +64,9 @@ export class JobRunner {
       case "hashAndWrite": {
         const store = this.#store(job.storage);
         const bytes = new Uint8Array(job.buffer);
-        const { verdict, pieceRoot } = job.mode === "write"
-          ? (store.write(job.piece, bytes), { verdict: "ok" as const, pieceRoot: undefined })
+        const { verdict, pieceRoot, inconsistent } = job.mode === "write"
+          ? (store.write(job.piece, bytes),
+            { verdict: "ok" as const, pieceRoot: undefined, inconsistent: undefined })
           : job.mode === "verify"
           ? store.verify(job.piece, bytes, this.#hasher)
           : store.hashAndWrite(job.piece, bytes, this.#hasher);
@@ -75,6 +76,7 @@ export class JobRunner {
             id: job.id,
             verdict,
             ...(pieceRoot === undefined ? {} : { pieceRoot }),
+            ...(inconsistent ? { inconsistent } : {}),
             buffer: job.buffer,
           },
           transfer: [job.buffer],

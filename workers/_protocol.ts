@@ -91,6 +91,8 @@ export type JobResult =
     readonly id: number;
     readonly verdict: "ok" | "failed" | "unknown";
     readonly pieceRoot?: Uint8Array;
+    /** With `failed`: a hybrid piece matching one of its two hashes only (`WriteOutcome.inconsistent`). */
+    readonly inconsistent?: true;
     readonly buffer: ArrayBuffer;
   }
   /** The bytes read, in a transferred buffer of exactly the requested length. */

@@ -91,6 +91,12 @@ export interface WriteResult {
   readonly verdict?: Exclude<PieceVerdict, "missing">;
   /** With verdict `unknown`: the piece's computed Merkle root (32 bytes, BEP 52), to check against its layer later. */
   readonly pieceRoot?: Uint8Array;
+  /**
+   * With verdict `failed`, for a hybrid torrent: the piece matched its SHA-1 or its Merkle root but not both, so
+   * the torrent's v1 and v2 hashes describe different data (BEP 52 "Upgrade Path"): the torrent is at fault, not the
+   * peers that sent the piece.
+   */
+  readonly inconsistent?: true;
 }
 
 /** Which hashes `DiskIo.hashPiece` computes. */

@@ -112,22 +112,24 @@ for (const { name, make } of IMPLEMENTATIONS) {
         for (let p = 0; p < 5; p++) {
           assert.equal((await io.hashAndWrite(good, p, t.piece(p))).ok, true, `piece ${p}`);
         }
-        assert.equal(
-          (await io.hashAndWrite(badV2, 3, t.piece(3))).verdict,
-          "failed",
-          "SHA-1 right, root wrong",
-        );
+        // One hash right and the other wrong: the torrent's hashes disagree (BEP 52), not the data.
+        const v2Wrong = await io.hashAndWrite(badV2, 3, t.piece(3));
+        assert.equal(v2Wrong.verdict, "failed", "SHA-1 right, root wrong");
+        assert.equal(v2Wrong.inconsistent, true);
         assert.equal((await io.hashAndWrite(badV2, 4, t.piece(4))).verdict, "ok");
-        assert.equal(
-          (await io.hashAndWrite(badV1, 0, t.piece(0))).verdict,
-          "failed",
-          "root right, SHA-1 wrong",
-        );
+        const v1Wrong = await io.hashAndWrite(badV1, 0, t.piece(0));
+        assert.equal(v1Wrong.verdict, "failed", "root right, SHA-1 wrong");
+        assert.equal(v1Wrong.inconsistent, true);
+        // Bad data is bad data: both hashes fail, or only the SHA-1 over padding that is not zeros.
+        const garbage = new Uint8Array(t.piece(0)).map((b) => b ^ 0xff);
+        const bad = await io.hashAndWrite(good, 0, garbage.buffer);
+        assert.deepEqual([bad.verdict, bad.inconsistent], ["failed", undefined]);
         const padFlipped = new Uint8Array(t.piece(2));
         padFlipped[20_000] = 1;
-        assert.equal(
-          (await io.hashAndWrite(good, 2, padFlipped.buffer)).verdict,
-          "failed",
+        const padded = await io.hashAndWrite(good, 2, padFlipped.buffer);
+        assert.deepEqual(
+          [padded.verdict, padded.inconsistent],
+          ["failed", undefined],
           "SHA-1 covers padding",
         );
         assert.equal(fs.existsSync(`${t.dir}/t/.pad`), false);

@@ -110,12 +110,17 @@ export class InlineDiskIo implements DiskIo, AsyncDisposable {
     const owned = buffer.transfer();
     this.#pendingBytes += size;
     try {
-      const { verdict, pieceRoot } = store.hashAndWrite(piece, new Uint8Array(owned), await this.#hasher);
+      const { verdict, pieceRoot, inconsistent } = store.hashAndWrite(
+        piece,
+        new Uint8Array(owned),
+        await this.#hasher,
+      );
       return {
         ok: verdict === "ok",
         buffer: owned,
         verdict,
         ...(pieceRoot === undefined ? {} : { pieceRoot }),
+        ...(inconsistent ? { inconsistent } : {}),
       };
     } finally {
       this.#pendingBytes -= size;

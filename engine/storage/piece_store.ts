@@ -40,10 +40,16 @@ export interface WriteOutcome {
   readonly verdict: "ok" | "failed" | "unknown";
   /** With `unknown`: the piece's computed Merkle root (32 bytes). */
   readonly pieceRoot?: Uint8Array;
+  /**
+   * With `failed`, for a hybrid: the piece matched one of its two hashes (SHA-1 or Merkle root) and not the other,
+   * so the torrent's v1 and v2 hashes describe different data (BEP 52). Not the sender's fault.
+   */
+  readonly inconsistent?: true;
 }
 
 const OK: WriteOutcome = Object.freeze({ verdict: "ok" });
 const FAILED: WriteOutcome = Object.freeze({ verdict: "failed" });
+const INCONSISTENT: WriteOutcome = Object.freeze({ verdict: "failed", inconsistent: true });
 
 /** Options of `PieceStore`. */
 export interface PieceStoreOptions {
@@ -376,12 +382,28 @@ export class PieceStore {
 
   #verify(piece: number, bytes: Uint8Array, hasher: Hasher): WriteOutcome {
     const v1 = this.spec.pieceHashes.length > 0;
-    if (v1 && !this.#matches(piece, hasher.sha1(bytes))) return FAILED;
-    if (this.v2 === undefined) return OK;
+    const v1Ok = v1 && this.#matches(piece, hasher.sha1(bytes));
+    if (this.v2 === undefined) return v1 && !v1Ok ? FAILED : OK;
+    if (v1 && !v1Ok) {
+      // A hybrid piece failing SHA-1: bad data, unless its Merkle root matches and its padding (which only the
+      // SHA-1 covers) is zeros: then the torrent's two hashes disagree.
+      const v2Ok = this.v2.verify(piece, bytes, hasher).verdict === "ok";
+      return v2Ok && this.#paddingIsZero(piece, bytes) ? INCONSISTENT : FAILED;
+    }
     const { verdict, pieceRoot } = this.v2.verify(piece, bytes, hasher);
-    if (verdict === "failed") return FAILED;
+    if (verdict === "failed") return v1 ? INCONSISTENT : FAILED;
     if (verdict === "unknown" && !v1) return { verdict, pieceRoot };
     return OK;
+  }
+
+  /** Whether the bytes of BEP 47 padding files in the piece are all zeros. */
+  #paddingIsZero(piece: number, bytes: Uint8Array): boolean {
+    for (const span of this.layout.spans(piece)) {
+      if (this.spec.files[span.fileIndex].padding !== true) continue;
+      const end = span.pieceOffset + span.length;
+      for (let i = span.pieceOffset; i < end; i++) if (bytes[i] !== 0) return false;
+    }
+    return true;
   }
 
   #matches(piece: number, digest: Uint8Array): boolean {

@@ -146,6 +146,7 @@ export class WorkerDiskIo implements DiskIo, AsyncDisposable {
         buffer: result.buffer,
         verdict: result.verdict,
         ...(result.pieceRoot === undefined ? {} : { pieceRoot: result.pieceRoot }),
+        ...(result.inconsistent ? { inconsistent: true as const } : {}),
       };
     } finally {
       this.#pendingBytes -= size;
