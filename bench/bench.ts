@@ -13,7 +13,8 @@
  * and, as root, cold page cache), and the start-up of a session holding 1,000 torrents' recorded state
  * (`_startup.ts`). Issue 5 adds the creation of a v1, v2 and hybrid torrent of the payload by `ccbt create`,
  * libtorrent's `create_torrent` and (v1) mktorrent (`_create.ts`, fixed `--piece-length`, warm and, as root,
- * cold page cache). `--only download|recheck|startup|hash|create` runs one part; all run by default.
+ * cold page cache), then times `create_floor.ts`, the least any Deno program can do for v1 piece hashes.
+ * `--only download|recheck|startup|hash|create` runs one part; all run by default.
  *
  * Usage: `deno task bench [--only PART] [--size MiB] [--runs N] [--dir DIR] [--timeout S] [--warm MiB]
  * [--no-eld] [--cpu-prof DIR] [--hash-backend native|wasm] [--hash-mib MiB] [--idle-wait S] [--no-cold]
@@ -40,6 +41,7 @@ import { benchPath, CCBT_PERMISSIONS, CLI_MAIN } from "./_ccbt_command.ts";
 import { findChildPid, machineBusySeconds, processCpuSeconds, waitForIdle } from "./_cpu_usage.ts";
 import { MKTORRENT, runCreateBench } from "./_create.ts";
 import { formatCreateReport, formatCreateRun } from "./_create_report.ts";
+import { formatCreateFloor, runCreateFloor } from "./_create_floor_run.ts";
 import { measureHashThroughput } from "./_hash_throughput.ts";
 import { type Payload, preparePayload, readThrough } from "./_payload.ts";
 import { dropPageCache, runRecheckBench } from "./_recheck.ts";
@@ -393,6 +395,17 @@ async function benchCreate(options: BenchOptions, payload: Payload): Promise<num
     runs,
     coldSkipped,
   }));
+  const floor = await runCreateFloor({
+    path: payload.path,
+    pieceLength,
+    runs: options.runs,
+    workDir: options.dir,
+    timeoutMs: options.timeout * 1000,
+    warmBytes: (options.warm ?? 512) * MIB,
+    idleWaitMs: options.idleWait * 1000,
+    track: tracker(),
+  });
+  console.log(formatCreateFloor(floor, payload.size));
   return runs.filter((r) => r.failure !== null).length;
 }
 

@@ -7,7 +7,6 @@
 
 import { createHash } from "node:crypto";
 import type { HashBackend } from "./disk_io.ts";
-import { createWasmHasher } from "../../wasm/wasm_hasher.ts";
 
 /** A synchronous hasher; one per worker, reused for every piece. */
 export interface Hasher {
@@ -39,8 +38,12 @@ export async function createHasher(backend: HashBackend): Promise<Hasher> {
   switch (backend) {
     case "native":
       return nativeHasher;
-    case "wasm":
+    case "wasm": {
+      // Loaded on demand: hash-wasm's module holds its WebAssembly as base64 text, ~18 ms to load for nothing
+      // when the native backend is used (every CLI start).
+      const { createWasmHasher } = await import("../../wasm/wasm_hasher.ts");
       return await createWasmHasher();
+    }
     default:
       throw new TypeError(`Cannot create hasher: unknown backend ${JSON.stringify(backend)}`);
   }
