@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ManagedProcess } from "../tests/_helpers/process.ts";
+import type { CreateBenchOptions } from "./_create.ts";
 import { benchPath } from "./_ccbt_command.ts";
 import { waitForIdle } from "./_cpu_usage.ts";
 import { readThrough } from "./_payload.ts";
@@ -16,25 +16,11 @@ import { warmMemory } from "./_warm_memory.ts";
 /** The floor script. */
 export const CREATE_FLOOR_SCRIPT: string = benchPath("./create_floor.ts");
 
-/** Options of {@linkcode runCreateFloor}. */
-export interface CreateFloorOptions {
-  /** The payload file. */
-  path: string;
-  /** Bytes per piece. */
-  pieceLength: number;
-  /** Timed runs. */
-  runs: number;
-  /** Where the time report goes. */
-  workDir: string;
-  /** Kill a run after this many ms. */
-  timeoutMs: number;
-  /** Bytes of memory the warm-up touches before each run. */
-  warmBytes: number;
-  /** Before each run, wait up to this many ms for the machine to go idle. */
-  idleWaitMs: number;
-  /** Called with each spawned process, and `undefined` once it ended. */
-  track?: (process: ManagedProcess | undefined) => void;
-}
+/** Options of {@linkcode runCreateFloor}: the create bench's own. */
+export type CreateFloorOptions = Pick<
+  CreateBenchOptions,
+  "path" | "pieceLength" | "runs" | "workDir" | "timeoutMs" | "warmBytes" | "idleWaitMs" | "track"
+>;
 
 /**
  * Runs the floor script `runs` times.

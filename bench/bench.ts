@@ -373,19 +373,22 @@ async function benchCreate(options: BenchOptions, payload: Payload): Promise<num
     : "--no-cold";
   console.log(`create: ${cold ? "warm and cold" : "warm"} page cache; load average ${loadAverage()}`);
   const pieceLength = options.pieceLength * 1024;
-  const runs = await runCreateBench({
+  const common = {
     path: payload.path,
-    size: payload.size,
     pieceLength,
     runs: options.runs,
     workDir: options.dir,
     timeoutMs: options.timeout * 1000,
     warmBytes: (options.warm ?? 512) * MIB,
     idleWaitMs: options.idleWait * 1000,
+    track: tracker(),
+  };
+  const runs = await runCreateBench({
+    ...common,
+    size: payload.size,
     cold,
     mktorrentThreads: options.mktorrentThreads,
     cpuProfDir: options.cpuProf,
-    track: tracker(),
     onRun: (run) => console.log(formatCreateRun(run, payload.size)),
   });
   console.log(formatCreateReport({
@@ -395,17 +398,7 @@ async function benchCreate(options: BenchOptions, payload: Payload): Promise<num
     runs,
     coldSkipped,
   }));
-  const floor = await runCreateFloor({
-    path: payload.path,
-    pieceLength,
-    runs: options.runs,
-    workDir: options.dir,
-    timeoutMs: options.timeout * 1000,
-    warmBytes: (options.warm ?? 512) * MIB,
-    idleWaitMs: options.idleWait * 1000,
-    track: tracker(),
-  });
-  console.log(formatCreateFloor(floor, payload.size));
+  console.log(formatCreateFloor(await runCreateFloor(common), payload.size));
   return runs.filter((r) => r.failure !== null).length;
 }
 
