@@ -1,12 +1,11 @@
 /**
- * What the CLI shows while torrents run: a live progress bar per torrent on a terminal (cli-progress, on
- * stderr), or NDJSON events on stdout with `--json` (and nothing else on stdout).
+ * What the CLI shows while torrents run: a live progress bar per torrent on a terminal (`bar_reporter.ts`, loaded
+ * only then), or NDJSON events on stdout with `--json` (and nothing else on stdout), or plain lines.
  *
  * @module
  */
 
-import cliProgress from "cli-progress";
-import type { Alert, TorrentHandle, TorrentStatus } from "../mod.ts";
+import type { Alert, TorrentStatus } from "../mod.ts";
 
 /** Receives the session's alerts and periodic status snapshots. */
 export interface Reporter {
@@ -136,66 +135,6 @@ export class JsonReporter implements Reporter {
 
   stop(): void {
     this.#flush();
-  }
-}
-
-/** Progress bars on a terminal (stderr), one per torrent. */
-export class BarReporter implements Reporter {
-  #bars: cliProgress.MultiBar;
-  #byHash = new Map<string, cliProgress.SingleBar>();
-
-  constructor(handles: readonly TorrentHandle[]) {
-    this.#bars = new cliProgress.MultiBar({
-      format:
-        " {name} |{bar}| {percentage}% | {state} | ↓ {down}/s ↑ {up}/s | {peers} peers | ETA {timeLeft}",
-      barCompleteChar: "█",
-      barIncompleteChar: "░",
-      hideCursor: true,
-      clearOnComplete: false,
-      stopOnComplete: false,
-      etaBuffer: 1,
-    }, cliProgress.Presets.shades_classic);
-    for (const handle of handles) {
-      const name = handle.name.length > 24 ? handle.name.slice(0, 23) + "…" : handle.name.padEnd(24);
-      this.#byHash.set(handle.infoHash, this.#bars.create(100, 0, this.#payload(handle.status(), name)));
-    }
-  }
-
-  #payload(s: TorrentStatus, name?: string): Record<string, string | number> {
-    const payload: Record<string, string | number> = {
-      state: s.state === "checking" ? `checking ${Math.floor(s.checkProgress * 100)}%` : s.state,
-      down: formatBytes(s.downloadRate),
-      up: formatBytes(s.uploadRate),
-      peers: s.peers,
-      timeLeft: formatEta(s.eta),
-    };
-    if (name !== undefined) payload.name = name;
-    return payload;
-  }
-
-  alert(alert: Alert): void {
-    if (alert.type === "state_warning") this.message(`warning: ${alert.message}`);
-  }
-
-  update(statuses: readonly TorrentStatus[]): void {
-    for (const s of statuses) {
-      this.#byHash.get(s.infoHash)?.update(Math.floor(s.progress * 1000) / 10, this.#payload(s));
-    }
-  }
-
-  done(status: TorrentStatus, reason: string): void {
-    this.#byHash.get(status.infoHash)?.update(Math.floor(status.progress * 1000) / 10, {
-      ...this.#payload(status),
-      state: reason,
-    });
-  }
-
-  message(text: string): void {
-    this.#bars.log(text + "\n");
-  }
-
-  stop(): void {
-    this.#bars.stop();
   }
 }
 

@@ -14,7 +14,7 @@ import {
   type TorrentStatus,
 } from "../mod.ts";
 import type { LoadedTorrent } from "./_args.ts";
-import { BarReporter, JsonReporter, QuietReporter, type Reporter } from "./reporter.ts";
+import { JsonReporter, QuietReporter, type Reporter } from "./reporter.ts";
 
 /** What `runTorrents` needs. */
 export interface RunOptions {
@@ -112,7 +112,7 @@ export async function runTorrents(options: RunOptions): Promise<number> {
   const reporter: Reporter = options.json
     ? new JsonReporter()
     : Deno.stderr.isTerminal()
-    ? new BarReporter(handles)
+    ? new (await import("./bar_reporter.ts")).BarReporter(handles)
     : new QuietReporter();
   if (options.json && !options.checkOnly) reporter.message(`listening on port ${session.listenPort}`);
 

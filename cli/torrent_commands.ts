@@ -4,7 +4,6 @@
  * @module
  */
 
-import cliProgress from "cli-progress";
 import { type Command, Option } from "commander";
 import {
   createTorrent,
@@ -86,29 +85,6 @@ function treeLines(nodes: readonly TreeNode[], indent: string): string[] {
   });
 }
 
-/** A progress bar on stderr while `ccbt create` hashes. */
-function hashingBar(): { update: (hashed: number, total: number) => void; stop: () => void } {
-  const bar = new cliProgress.SingleBar({
-    format: " hashing |{bar}| {percentage}% | {done} of {size}",
-    barCompleteChar: "█",
-    barIncompleteChar: "░",
-    hideCursor: true,
-    clearOnComplete: true,
-  }, cliProgress.Presets.shades_classic);
-  let started = false;
-  return {
-    update(hashed, total) {
-      const payload = { done: formatBytes(hashed), size: formatBytes(total) };
-      if (!started) bar.start(total, hashed, payload);
-      else bar.update(hashed, payload);
-      started = true;
-    },
-    stop() {
-      if (started) bar.stop();
-    },
-  };
-}
-
 /** Adds `create`, `info` and `scrape` to `cli`; `exit` receives an action's exit code. */
 export function registerTorrentCommands(cli: Command, exit: (code: number) => void): void {
   cli.command("create")
@@ -137,7 +113,9 @@ export function registerTorrentCommands(cli: Command, exit: (code: number) => vo
       const trackers = (opts.tracker ?? []).map((tier: string) =>
         tier.split(",").map((url) => url.trim()).filter((url) => url !== "")
       );
-      const progress = opts.json || !Deno.stderr.isTerminal() ? undefined : hashingBar();
+      const progress = opts.json || !Deno.stderr.isTerminal()
+        ? undefined
+        : (await import("./bar_reporter.ts")).hashingBar();
       let result;
       try {
         result = await createTorrent(path, {
