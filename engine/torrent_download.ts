@@ -119,7 +119,7 @@ export class TorrentDownload {
           has,
           more,
           peer.peerChoking ? peer.allowedFast : undefined,
-          fresh - new Set(blocks.map((b) => b.index)).size,
+          blocks.length === 0 ? fresh : fresh - new Set(blocks.map((b) => b.index)).size,
         ),
       );
     }

@@ -16,6 +16,7 @@ import type { DiskIo } from "./storage/disk_io.ts";
 import { HashRequestBudget, HashServer, LayerFetcher } from "./v2/mod.ts";
 import { hex } from "./bytes.ts";
 import { MERKLE_HASH_SIZE } from "./merkle/mod.ts";
+import { runInLanes } from "./lanes.ts";
 
 /** What {@linkcode TorrentHashes} uses of its torrent to fetch piece layers. */
 export interface TorrentHashesOptions {
@@ -231,19 +232,14 @@ export class TorrentHashes {
   async #hashLayer(first: number, count: number): Promise<Uint8Array | undefined> {
     const { diskIo, storageId } = this.#options!;
     const layer = new Uint8Array(count * MERKLE_HASH_SIZE);
-    let next = 0;
-    const lane = async () => {
-      while (next < count) {
-        const i = next++;
+    try {
+      await runInLanes(count, BUILD_JOBS, async (i) => {
         const id = storageId();
         if (id < 0) throw new Error("storage closed");
         const { root } = await diskIo.hashPiece(id, first + i, { sha1: false, v2: true });
         if (root === undefined) throw new Error(`piece ${first + i} has no v2 root`);
         layer.set(root, i * MERKLE_HASH_SIZE);
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(BUILD_JOBS, count) }, lane));
+      });
       return layer;
     } catch {
       return undefined;

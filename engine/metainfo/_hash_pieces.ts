@@ -13,6 +13,7 @@ import { MERKLE_HASH_SIZE } from "../merkle/constants.ts";
 import type { FileMerkle } from "../merkle/file_merkle_hasher.ts";
 import { pieceLayerRoot } from "../merkle/piece_layer_root.ts";
 import type { SourceFile } from "./_walk.ts";
+import { runInLanes } from "../lanes.ts";
 
 /** Jobs kept in flight per worker: enough that a worker never waits for the main thread between pieces. */
 const JOBS_PER_WORKER = 3;
@@ -130,25 +131,14 @@ async function hashPieces(
   const data = dataPerPiece(spec);
   const total = data.reduce((sum, n) => sum + n, 0);
   const want = { sha1: plan.v1, v2: plan.v2 };
-  let next = 0;
   let hashed = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async () => {
-    try {
-      while (failure === undefined && next < count) {
-        const piece = next++;
-        const { sha1, root } = await io.hashPiece(id, piece, want);
-        if (sha1 !== undefined) pieces.set(sha1, piece * 20);
-        if (root !== undefined) roots.set(root, piece * MERKLE_HASH_SIZE);
-        hashed += data[piece];
-        plan.onProgress?.(hashed, total);
-      }
-    } catch (error) {
-      failure ??= { error };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, count)) }, lane));
-  if (failure !== undefined) throw failure.error;
+  await runInLanes(count, lanes, async (piece) => {
+    const { sha1, root } = await io.hashPiece(id, piece, want);
+    if (sha1 !== undefined) pieces.set(sha1, piece * 20);
+    if (root !== undefined) roots.set(root, piece * MERKLE_HASH_SIZE);
+    hashed += data[piece];
+    plan.onProgress?.(hashed, total);
+  });
   return { pieces, roots };
 }
 
