@@ -10,6 +10,7 @@ import type { CreateBenchOptions } from "./_create.ts";
 import { benchPath } from "./_ccbt_command.ts";
 import { waitForIdle } from "./_cpu_usage.ts";
 import { readThrough } from "./_payload.ts";
+import { fixed, median } from "./_report.ts";
 import { runTimed } from "./_timed_process.ts";
 import { warmMemory } from "./_warm_memory.ts";
 
@@ -54,10 +55,7 @@ export async function runCreateFloor(options: CreateFloorOptions): Promise<numbe
 export function formatCreateFloor(seconds: readonly number[], sizeBytes: number): string {
   const label = "Deno floor (bench/create_floor.ts: two workers, read + SHA-1 only, no torrent), v1 warm";
   if (seconds.length === 0) return `${label}: no run succeeded`;
-  const sorted = [...seconds].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const mibPerSecond = sizeBytes / (1024 * 1024) / median;
-  return `${label}: median ${median.toFixed(2)} s (${
-    mibPerSecond.toFixed(0)
-  } MiB/s) of ${seconds.length} run(s)`;
+  const wall = median(seconds);
+  const mibPerSecond = sizeBytes / (1024 * 1024) / wall;
+  return `${label}: median ${fixed(wall, 2)} s (${fixed(mibPerSecond, 0)} MiB/s) of ${seconds.length} run(s)`;
 }

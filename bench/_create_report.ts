@@ -8,7 +8,8 @@
 
 import { CREATE_VERSIONS, type CreateRun, type CreateTool, type CreateVersion } from "./_create.ts";
 import type { PageCache } from "./_recheck.ts";
-import { median } from "./_report.ts";
+import { cacheNote } from "./_recheck_report.ts";
+import { fixed, median } from "./_report.ts";
 
 const MIB = 1_048_576;
 const OTHERS: readonly CreateTool[] = ["libtorrent", "mktorrent"];
@@ -194,14 +195,4 @@ function ok(
   return runs.filter((r) =>
     r.tool === pick.tool && r.version === pick.version && r.cache === pick.cache && r.failure === null
   );
-}
-
-function cacheNote(cache: PageCache): string {
-  return cache === "warm"
-    ? "payload read into memory before each run"
-    : "dropped before each run with /proc/sys/vm/drop_caches";
-}
-
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "-";
 }

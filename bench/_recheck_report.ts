@@ -6,7 +6,7 @@
  */
 
 import type { PageCache, RecheckRun } from "./_recheck.ts";
-import { median } from "./_report.ts";
+import { fixed, median } from "./_report.ts";
 
 /** What {@linkcode formatRecheckReport} shows. */
 export interface RecheckReport {
@@ -154,12 +154,9 @@ export function formatRecheckReport(report: RecheckReport): string {
   return lines.join("\n");
 }
 
-function cacheNote(cache: PageCache): string {
+/** How the page cache was set up for runs of `cache` state, for report headings. */
+export function cacheNote(cache: PageCache): string {
   return cache === "warm"
     ? "payload read into memory before each run"
     : "dropped before each run with /proc/sys/vm/drop_caches";
-}
-
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "-";
 }

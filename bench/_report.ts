@@ -189,6 +189,7 @@ function verdict(pass: boolean): string {
   return pass ? "PASS" : "FAIL";
 }
 
-function fixed(value: number, digits: number): string {
+/** `value` with `digits` decimals, or `-` when it is not a finite number (a missing measurement). */
+export function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "-";
 }

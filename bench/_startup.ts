@@ -15,7 +15,7 @@ import { createTorrent, StateStore } from "../mod.ts";
 import type { ManagedProcess } from "../tests/_helpers/process.ts";
 import { benchPath, CCBT_PERMISSIONS } from "./_ccbt_command.ts";
 import { machineBusySeconds, waitForIdle } from "./_cpu_usage.ts";
-import { median } from "./_report.ts";
+import { fixed, median } from "./_report.ts";
 import { runTimed } from "./_timed_process.ts";
 import { warmMemory } from "./_warm_memory.ts";
 import { jsonLines } from "./_json_lines.ts";
@@ -329,8 +329,4 @@ export function formatStartupReport(fixture: StartupFixture, runs: readonly Star
     for (const run of failed) lines.push(`  #${run.index}: ${run.failure}`);
   }
   return lines.join("\n");
-}
-
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "-";
 }

@@ -340,25 +340,38 @@ async function benchDownload(options: BenchOptions, payload: Payload): Promise<n
   return runs.filter((r) => r.failure !== null).length;
 }
 
-/** The recheck part. Returns failed runs. */
-async function benchRecheck(options: BenchOptions, payload: Payload): Promise<number> {
+/** What every timed part takes from the options; `defaultWarmMiB` is the part's warm-up when `--warm` is not given. */
+function timedRuns(options: BenchOptions, defaultWarmMiB: number) {
+  return {
+    runs: options.runs,
+    workDir: options.dir,
+    timeoutMs: options.timeout * 1000,
+    warmBytes: (options.warm ?? defaultWarmMiB) * MIB,
+    idleWaitMs: options.idleWait * 1000,
+    track: tracker(),
+  };
+}
+
+/** Whether a part also runs with a dropped page cache, and why not when it does not. */
+async function coldCache(options: BenchOptions): Promise<{ cold: boolean; coldSkipped?: string }> {
   const cold = options.cold && await dropPageCache();
   const coldSkipped = options.cold
     ? cold ? undefined : "cannot write /proc/sys/vm/drop_caches (not root?)"
     : "--no-cold";
+  return { cold, coldSkipped };
+}
+
+/** The recheck part. Returns failed runs. */
+async function benchRecheck(options: BenchOptions, payload: Payload): Promise<number> {
+  const { cold, coldSkipped } = await coldCache(options);
   console.log(`recheck: ${cold ? "warm and cold" : "warm"} page cache; load average ${loadAverage()}`);
   const runs = await runRecheckBench({
+    ...timedRuns(options, options.size + 512),
     payload,
-    runs: options.runs,
-    workDir: options.dir,
-    timeoutMs: options.timeout * 1000,
-    warmBytes: (options.warm ?? options.size + 512) * MIB,
-    idleWaitMs: options.idleWait * 1000,
     cold,
     hashBackend: options.hashBackend,
     ltHashingThreads: options.ltHashingThreads,
     cpuProfDir: options.cpuProf,
-    track: tracker(),
     onRun: (run) => console.log(formatRecheckRun(run, payload.size)),
   });
   console.log(formatRecheckReport({ sizeBytes: payload.size, pieceLength: PIECE_LENGTH, runs, coldSkipped }));
@@ -367,22 +380,10 @@ async function benchRecheck(options: BenchOptions, payload: Payload): Promise<nu
 
 /** The create part. Returns failed runs. */
 async function benchCreate(options: BenchOptions, payload: Payload): Promise<number> {
-  const cold = options.cold && await dropPageCache();
-  const coldSkipped = options.cold
-    ? cold ? undefined : "cannot write /proc/sys/vm/drop_caches (not root?)"
-    : "--no-cold";
+  const { cold, coldSkipped } = await coldCache(options);
   console.log(`create: ${cold ? "warm and cold" : "warm"} page cache; load average ${loadAverage()}`);
   const pieceLength = options.pieceLength * 1024;
-  const common = {
-    path: payload.path,
-    pieceLength,
-    runs: options.runs,
-    workDir: options.dir,
-    timeoutMs: options.timeout * 1000,
-    warmBytes: (options.warm ?? 512) * MIB,
-    idleWaitMs: options.idleWait * 1000,
-    track: tracker(),
-  };
+  const common = { ...timedRuns(options, 512), path: payload.path, pieceLength };
   const runs = await runCreateBench({
     ...common,
     size: payload.size,
@@ -416,13 +417,8 @@ async function benchStartup(options: BenchOptions): Promise<number> {
     } s; load average ${loadAverage()}`,
   );
   const runs = await runStartupBench({
+    ...timedRuns(options, 512),
     fixture,
-    runs: options.runs,
-    workDir: options.dir,
-    timeoutMs: options.timeout * 1000,
-    warmBytes: (options.warm ?? 512) * MIB,
-    idleWaitMs: options.idleWait * 1000,
-    track: tracker(),
     onRun: (run) => console.log(formatStartupRun(run)),
   });
   console.log(formatStartupReport(fixture, runs));
