@@ -10,9 +10,11 @@
 
 import { equal, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { formatMagnet, parseTorrent, Session } from "../mod.ts";
+import { parseTorrent, Session } from "../mod.ts";
 import { jsonEvents, runCcbt } from "./_helpers/ccbt.ts";
 import { assertSameTree, makePayload } from "./_helpers/files.ts";
+import { waitForStatus } from "./_helpers/hostile_session.ts";
+import { magnetFor } from "./_helpers/magnet.ts";
 import { libtorrentCreate, runLibtorrentLeecher, startLibtorrentSeeder } from "./_helpers/libtorrent.ts";
 
 const FILES = [
@@ -33,14 +35,7 @@ for (const kind of ["v2", "hybrid"] as const) {
       const info = parseTorrent(await Deno.readFile(torrentPath));
       equal(info.version, kind);
       await using seeder = await startLibtorrentSeeder({ torrentPath, dataDir: data });
-      const magnet = formatMagnet({
-        infoHash: info.infoHash,
-        infoHashV2: info.infoHashV2,
-        v2Only: kind === "v2",
-        name: undefined,
-        trackers: [],
-        peers: [{ host: "127.0.0.1", port: seeder.port }],
-      });
+      const magnet = magnetFor(info, { v2Only: kind === "v2", ports: [seeder.port] });
       equal(magnet.includes("urn:btih"), kind === "hybrid");
       const out = join(dir, "out");
       const result = await runCcbt(["magnet", magnet, "--output", out, "--port", "0", "--no-seed", "--json"]);
@@ -63,13 +58,7 @@ Deno.test("a libtorrent leecher given only a v2 magnet downloads from a ccbt see
     const info = parseTorrent(await Deno.readFile(torrentPath));
     await using seeder = new Session({ listenHost: "127.0.0.1" });
     await seeder.addTorrent({ torrent: await Deno.readFile(torrentPath), savePath: data });
-    const magnet = formatMagnet({
-      infoHash: info.infoHash,
-      infoHashV2: info.infoHashV2,
-      v2Only: true,
-      name: "set",
-      trackers: [],
-    });
+    const magnet = magnetFor(info, { v2Only: true, name: "set" });
     const out = join(dir, "out");
     const leech = await runLibtorrentLeecher({
       magnet,
@@ -96,29 +85,13 @@ Deno.test("a hybrid ccbt fetched from a libtorrent seeder's magnet is served on 
     await using relay = new Session({ listenHost: "127.0.0.1", stateDir: join(dir, "state") });
     {
       await using seeder = await startLibtorrentSeeder({ torrentPath, dataDir: data });
-      const magnet = formatMagnet({
-        infoHash: info.infoHash,
-        infoHashV2: info.infoHashV2,
-        v2Only: false,
-        name: undefined,
-        trackers: [],
-        peers: [{ host: "127.0.0.1", port: seeder.port }],
-      });
+      const magnet = magnetFor(info, { ports: [seeder.port] });
       const handle = await relay.addMagnet({ magnet, savePath: relayDir, timeoutMs: 30_000 });
-      for (let waited = 0; handle.status().state !== "seeding"; waited += 50) {
-        if (waited > 30_000) throw new Error(`The relay is ${handle.status().state} after 30 s`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await waitForStatus(handle, (status) => status.state === "seeding", 30_000);
     }
     // The libtorrent seeder is gone: the v2-only leecher can verify pieces only with layers from ccbt.
     const leech = await runLibtorrentLeecher({
-      magnet: formatMagnet({
-        infoHash: info.infoHash,
-        infoHashV2: info.infoHashV2,
-        v2Only: true,
-        name: "set",
-        trackers: [],
-      }),
+      magnet: magnetFor(info, { v2Only: true, name: "set" }),
       saveDir: join(dir, "out"),
       peers: [`127.0.0.1:${relay.listenPort}`],
       timeoutMs: 60_000,

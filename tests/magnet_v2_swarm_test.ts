@@ -7,9 +7,13 @@
 
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { createTorrent, formatMagnet, parseTorrent, Session, type TorrentHandle } from "../mod.ts";
+import { createTorrent, parseTorrent, Session, type TorrentHandle } from "../mod.ts";
 import { StateStore } from "../engine/storage/state_store.ts";
 import { assertSameTree, makePayload } from "./_helpers/files.ts";
+import { waitForStatus } from "./_helpers/hostile_session.ts";
+import { magnetFor } from "./_helpers/magnet.ts";
+
+const waitForSeeding = (handle: TorrentHandle) => waitForStatus(handle, (s) => s.state === "seeding", 30_000);
 
 const FILES = [
   { path: "a.bin", size: 200_003 },
@@ -45,13 +49,6 @@ function sameLayers(
   for (const [root, layer] of expected) deepEqual(actual.get(root), layer);
 }
 
-async function waitFor(handle: TorrentHandle, state: string, ms = 30_000): Promise<void> {
-  for (let waited = 0; handle.status().state !== state; waited += 20) {
-    if (waited > ms) throw new Error(`The torrent is ${handle.status().state}, not ${state}, after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 for (const kind of ["v2", "hybrid"] as const) {
   Deno.test(`Session.addMagnet() downloads a ${kind} torrent from a urn:btmh${kind === "hybrid" ? " + urn:btih" : ""} link`, async () => {
     const dir = await Deno.makeTempDir({ prefix: `ccbt_magnet_${kind}_` });
@@ -60,22 +57,15 @@ for (const kind of ["v2", "hybrid"] as const) {
       await makePayload(join(data, "set"), { files: FILES }, 51);
       const { bytes, info } = await createTorrent(join(data, "set"), { pieceLength: 16384, version: kind });
       await using seeder = new Session({ listenHost: "127.0.0.1" });
-      await waitFor(await seeder.addTorrent({ torrent: bytes, savePath: data }), "seeding");
+      await waitForSeeding(await seeder.addTorrent({ torrent: bytes, savePath: data }));
       const stateDir = join(dir, "state");
       await using leecher = new Session({ listenHost: "127.0.0.1", stateDir });
-      const magnet = formatMagnet({
-        infoHash: info.infoHash,
-        infoHashV2: info.infoHashV2,
-        v2Only: kind === "v2",
-        name: undefined,
-        trackers: [],
-        peers: [{ host: "127.0.0.1", port: seeder.listenPort }],
-      });
+      const magnet = magnetFor(info, { v2Only: kind === "v2", ports: [seeder.listenPort] });
       ok(kind === "v2" ? !magnet.includes("btih") : magnet.includes("btih"), magnet);
       const out = join(dir, "out");
       const handle = await leecher.addMagnet({ magnet, savePath: out, timeoutMs: 20_000 });
       equal(handle.infoHash, info.infoHashHex);
-      await waitFor(handle, "seeding");
+      await waitForSeeding(handle);
       await assertSameTree(join(data, "set"), join(out, "set"));
       // The layers (fetched from the seeder, or for the hybrid computed from the data) are recorded with the
       // metainfo: a restart need not ask again.
@@ -85,17 +75,10 @@ for (const kind of ["v2", "hybrid"] as const) {
         // Only the leecher is left, and a v2-only peer needs the layers from it to verify anything.
         await seeder.close();
         await using v2Peer = new Session({ listenHost: "127.0.0.1" });
-        const v2Magnet = formatMagnet({
-          infoHash: info.infoHash,
-          infoHashV2: info.infoHashV2,
-          v2Only: true,
-          name: undefined,
-          trackers: [],
-          peers: [{ host: "127.0.0.1", port: leecher.listenPort }],
-        });
+        const v2Magnet = magnetFor(info, { v2Only: true, ports: [leecher.listenPort] });
         const v2Out = join(dir, "v2-out");
         const v2Handle = await v2Peer.addMagnet({ magnet: v2Magnet, savePath: v2Out, timeoutMs: 20_000 });
-        await waitFor(v2Handle, "seeding");
+        await waitForSeeding(v2Handle);
         await assertSameTree(join(data, "set"), join(v2Out, "set"));
       }
       await leecher.close();
